@@ -1,0 +1,1 @@
+"""FlexMarket benchmarks: each measures and reports figures as JSON (never a pass/fail test)."""

@@ -1,0 +1,1 @@
+"""FlexMarket's chain bridge: compiled artifacts, node access, deployment and typed errors."""
