@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "chain": "marketplace.cli.chain:chain",
     "compile": "marketplace.cli.chain:compile_contracts",
     "deploy": "marketplace.cli.chain:deploy",
+    "oracle": "oracle.cli:oracle",
     "run": "marketplace.cli.run:run",
 }
 

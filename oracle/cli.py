@@ -1,0 +1,152 @@
+"""``flexmarket oracle ...``: check a delivery offline and simulate meters.
+
+``verify`` exits 0 on a verdict (successful or not), 2 on invalid input (agreement file, meter
+data, conflicting readings; click's own usage errors also exit 2), 3 when readings needed for
+the verdict are missing. See ``docs/oracle-verify.md``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from oracle import meterdata, simulator
+from oracle.agreement import Agreement, load_agreement
+from oracle.errors import OracleError
+from oracle.meterdata import format_interval_start
+from oracle.verdict import Incomplete, Verdict, missing_reason
+from oracle.verdict import verify as verify_agreement
+
+#: Exit codes of ``flexmarket oracle verify``.
+EXIT_VERDICT, EXIT_INVALID, EXIT_INCOMPLETE = 0, 2, 3
+#: At most this many missing readings are listed on the terminal (all of them go to --json).
+MISSING_SHOWN = 20
+
+
+@click.group()
+def oracle() -> None:
+    """Meter oracle: verify a delivery offline, simulate meters."""
+
+
+def _write_json(path: str | None, data: dict[str, Any]) -> None:
+    if path is None:
+        return
+    text = json.dumps(data, indent=2) + "\n"
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        click.echo(f"error: cannot write {path}: {exc.strerror}", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _table(agreement: Agreement, verdict: Verdict) -> str:
+    lines = [
+        f"agreement {agreement.id}",
+        f"direction {agreement.direction}, {len(agreement.intervals)} intervals, "
+        f"{len(agreement.meter_ids)} meters, baseline {agreement.baseline.method}",
+        "",
+        f"{'interval start (UTC)':<22}{'ordered_wh':>12}{'baseline_wh':>13}{'actual_wh':>12}{'delivered_wh':>14}",
+    ]
+    for row in verdict.intervals:
+        lines.append(
+            f"{format_interval_start(row.start):<22}{row.quantity_wh:>12}{row.baseline_wh:>13}"
+            f"{row.actual_wh:>12}{row.delivered_wh:>14}"
+        )
+    lines.append(f"{'total':<22}{verdict.ordered_wh:>12}{'':>13}{'':>12}{verdict.delivered_wh:>14}")
+    outcome = "success" if verdict.success else "failure"
+    lines += [
+        "",
+        f"delivered {verdict.delivered_wh} Wh of {verdict.ordered_wh} Wh ordered = {verdict.ratio_pct} % "
+        f"(success at >= {agreement.success_threshold_pct} %): {outcome}",
+        f"payment {verdict.payment}, penalty {verdict.penalty}, refund {verdict.refund} "
+        f"(token base units, 1 EUR = 1000000; price {agreement.price_per_mwh} per MWh)",
+    ]
+    return "\n".join(lines)
+
+
+@oracle.command()
+@click.option("--agreement", "agreement_path", required=True,
+              type=click.Path(exists=True, dir_okay=False), help="Agreement terms, JSON (docs/oracle-verify.md).")
+@click.option("--readings", "readings_path", required=True,
+              type=click.Path(exists=True, dir_okay=False), help="Meter data CSV (docs/meter-data.md).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the result as JSON to this file ('-': standard output instead of the table).")
+def verify(agreement_path: str, readings_path: str, json_path: str | None) -> None:
+    """Verify one agreement's delivery against meter readings and print the verdict.
+
+    Exit 0 on a verdict, 2 on invalid input, 3 when needed readings are missing.
+    """
+    try:
+        agreement = load_agreement(agreement_path)
+        readings = meterdata.parse_csv(readings_path)
+    except OracleError as exc:
+        click.echo(f"error ({exc.code}): {exc.message}", err=True)
+        _write_json(json_path, {"error": exc.to_dict()})
+        sys.exit(EXIT_INVALID)
+    result = verify_agreement(agreement, readings)
+    quiet = json_path == "-"
+    if isinstance(result, Incomplete):
+        if not quiet:
+            click.echo(f"agreement {agreement.id}: no verdict, {missing_reason(len(result.missing))} "
+                       "(baseline or delivery window):")
+            for meter_id, start in result.missing[:MISSING_SHOWN]:
+                click.echo(f"  {meter_id:<16} {format_interval_start(start)}  (start {start})")
+            if len(result.missing) > MISSING_SHOWN:
+                click.echo(f"  ... and {len(result.missing) - MISSING_SHOWN} more")
+        _write_json(json_path, result.to_dict())
+        sys.exit(EXIT_INCOMPLETE)
+    if not quiet:
+        click.echo(_table(agreement, result))
+    _write_json(json_path, result.to_dict())
+    sys.exit(EXIT_VERDICT)
+
+
+def _parse_fleet(text: str) -> dict[str, int]:
+    fleet: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, _, count = part.partition("=")
+        if kind not in simulator.KINDS or not count.isdigit():
+            raise click.BadParameter(
+                f"{part!r}: expected KIND=COUNT with KIND one of {', '.join(simulator.KINDS)}", param_hint="--fleet"
+            )
+        fleet[kind] = int(count)
+    return fleet
+
+
+@oracle.command()
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Meter data CSV to write.")
+@click.option("--start", "start_date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First simulated day (UTC), YYYY-MM-DD.")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 366), help="Whole days to simulate.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--fleet", "fleet_text", default="ev=10,charging_station=2,battery=2,heat_pump=5,pv=5",
+              show_default=True, help="Devices per kind, KIND=COUNT,... (meter ids EV-0000, CS-0000, BAT-, HP-, PV-).")
+@click.option("--agreement", "agreement_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Activate the agreement's meters over its window, in its direction and quantity.")
+@click.option("--delivery-pct", default=100, show_default=True, type=click.IntRange(0, simulator.MAX_DELIVERY_PCT),
+              help="Share of the ordered quantity the fleet delivers, percent (50: under-delivery on purpose).")
+def simulate(out_path: str, start_date: datetime, days: int, seed: int, fleet_text: str,
+             agreement_path: str | None, delivery_pct: int) -> None:
+    """Simulate smart meters (EVs, charging stations, batteries, heat pumps, PV) and write CSV."""
+    fleet = _parse_fleet(fleet_text)
+    start = calendar.timegm(start_date.timetuple())
+    try:
+        activations = []
+        if agreement_path is not None:
+            activations.append(simulator.Activation.from_agreement(load_agreement(agreement_path), delivery_pct))
+        result = simulator.simulate(fleet, seed=seed, start=start, days=days, activations=activations)
+    except OracleError as exc:
+        click.echo(f"error ({exc.code}): {exc.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    rows = result.write_csv(out_path)
+    click.echo(f"wrote {rows} readings of {len(result.series)} meters, {days} day(s) from "
+               f"{format_interval_start(start)}, to {out_path}")
