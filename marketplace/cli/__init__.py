@@ -16,6 +16,7 @@ import click
 COMMANDS: dict[str, str] = {
     "bench": "marketplace.cli.bench:bench",
     "chain": "marketplace.cli.chain:chain",
+    "clear": "marketplace.clearing.cli:clear",
     "compile": "marketplace.cli.chain:compile_contracts",
     "deploy": "marketplace.cli.chain:deploy",
     "oracle": "oracle.cli:oracle",
