@@ -49,11 +49,14 @@ def clear(input_path: Path, output_path: Path, plot_path: Path | None, time_limi
         result = clear_book(book, time_limit_s=time_limit_s)
     except ClearingError as exc:
         _fail(f"{exc.code.replace('_', ' ')}: {exc.message}")
-    output_path.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-    if plot_path is not None:
-        from marketplace.clearing.plot import plot_result
+    try:
+        output_path.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+        if plot_path is not None:
+            from marketplace.clearing.plot import plot_result
 
-        plot_result(result, plot_path)
+            plot_result(result, plot_path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the result: {exc}") from exc
     click.echo(
         f"auction {result.auction_id}: {len(result.accepted)} accepted lines, {len(result.rejected)} rejected bids, "
         f"welfare {result.welfare}, total cost {result.total_cost}, "

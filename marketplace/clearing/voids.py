@@ -1,9 +1,11 @@
 """Void bids: malformed bids that take no part in the market (seed 3.3.3.1.2, 3.3.3.4).
 
-A bid is void when a required parameter is missing, a parameter has the wrong type or an
-impossible value, its currency is not EUR, or an interval's quantity is outside the
-product limits (1 kW ... 9999 kW by default, on the product's granularity). Each void bid
-is reported with one reason and a detail naming the field; none is dropped silently.
+Checked in this order, the first failure being the reported reason: a required parameter
+is missing; a parameter has the wrong type or an impossible value (including intervals off
+the 900 s grid and a minimum above an interval's quantity); the currency is not EUR; an
+interval's quantity is outside the product limits (1 kW ... 9999 kW of average power by
+default, on the product's granularity). Each void bid is reported with one reason and a
+detail naming the field; none is dropped silently.
 """
 
 from __future__ import annotations
@@ -122,11 +124,20 @@ def validate_bid(raw: Mapping[str, Any], auction: Auction) -> Bid | Rejection:
     for name in ("availability_price_per_mw_h", "lt_activation_price_per_mwh"):
         if name in conditional and _bad_price(raw[name]):
             return void(Reason.INVALID_PARAMETER, f"{name} must be an integer within 0..{MAX_PRICE}")
-    if raw["currency"] != CURRENCY:
-        return void(Reason.CURRENCY_NOT_EUR, f"currency {raw['currency']!r} is not {CURRENCY}")
     intervals, problem = _intervals(raw["intervals"])
     if problem:
         return void(Reason.INVALID_PARAMETER, problem)
+    min_quantity = 0
+    if raw["divisible"]:
+        min_quantity = raw["min_quantity_wh"]
+        smallest = min(quantity for _, quantity in intervals)
+        if not is_int(min_quantity) or not 0 <= min_quantity <= smallest:
+            return void(
+                Reason.INVALID_PARAMETER,
+                f"min_quantity_wh must be an integer within 0..{smallest} (the smallest interval quantity)",
+            )
+    if raw["currency"] != CURRENCY:
+        return void(Reason.CURRENCY_NOT_EUR, f"currency {raw['currency']!r} is not {CURRENCY}")
     limits = auction.limits
     for start, quantity in intervals:
         power_w = quantity * INTERVALS_PER_HOUR
@@ -144,15 +155,6 @@ def validate_bid(raw: Mapping[str, Any], auction: Auction) -> Bid | Rejection:
             return void(
                 Reason.QUANTITY_OFF_GRANULARITY,
                 f"interval {start}: {quantity} Wh is not a multiple of {limits.quantity_step_wh} Wh",
-            )
-    min_quantity = 0
-    if raw["divisible"]:
-        min_quantity = raw["min_quantity_wh"]
-        smallest = min(quantity for _, quantity in intervals)
-        if not is_int(min_quantity) or not 0 <= min_quantity <= smallest:
-            return void(
-                Reason.INVALID_PARAMETER,
-                f"min_quantity_wh must be an integer within 0..{smallest} (the smallest interval quantity)",
             )
     return Bid(
         id=bid_id,
