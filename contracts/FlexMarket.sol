@@ -100,7 +100,14 @@ contract FlexMarket is IFlexMarket, FlexSettlement {
     }
 
     /// @inheritdoc IFlexMarket
-    function award(uint256 requestId, FlexRequest calldata request, bytes32 root, Award[] calldata awards) external {
+    function award(
+        uint256 requestId,
+        FlexRequest calldata request,
+        bytes32 root,
+        Award[] calldata awards,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) external {
         if (msg.sender != request.dso && !_isOperator(msg.sender)) {
             revert FlexMarketNotRequestParty(requestId, msg.sender);
         }
@@ -114,9 +121,16 @@ contract FlexMarket is IFlexMarket, FlexSettlement {
 
         uint256 awardedWh;
         uint256 agreed;
+        bytes32[] memory leaves = new bytes32[](awards.length);
+        bytes32 previous;
         for (uint256 i; i < awards.length; ++i) {
             Award calldata a = awards[i];
-            bytes32 digest = _checkWinner(requestId, request, root, a);
+            bytes32 digest = _checkWinner(requestId, request, a);
+            // Ascending digests are the book's leaf order; an equal digest is a repeated bid,
+            // refused by _createAgreement.
+            if (digest < previous) revert FlexMarketAwardsUnordered(previous, digest);
+            previous = digest;
+            leaves[i] = digest;
             _createAgreement(
                 Agreement({
                     id: digest,
@@ -139,6 +153,9 @@ contract FlexMarket is IFlexMarket, FlexSettlement {
                 awardedWh += a.quantityWh;
                 agreed += FlexMath.payment(a.pricePerMWh, a.quantityWh);
             }
+        }
+        if (awards.length != 0 && !MerkleProof.multiProofVerifyCalldata(proof, proofFlags, root, leaves)) {
+            revert FlexMarketBidsNotInBook(requestId, root);
         }
         if (awardedWh > request.quantityWh) {
             revert FlexMarketQuantityAboveRequest(requestId, awardedWh, request.quantityWh);
@@ -167,9 +184,9 @@ contract FlexMarket is IFlexMarket, FlexSettlement {
         return _requestCount;
     }
 
-    /// @dev Checks one winner against the request, the book and its signature; returns the
-    /// bid digest.
-    function _checkWinner(uint256 requestId, FlexRequest calldata request, bytes32 root, Award calldata a)
+    /// @dev Checks one winner against the request and its signature; returns the bid digest.
+    /// Inclusion in the book is checked for all winners at once by the caller.
+    function _checkWinner(uint256 requestId, FlexRequest calldata request, Award calldata a)
         private
         view
         returns (bytes32 digest)
@@ -177,7 +194,6 @@ contract FlexMarket is IFlexMarket, FlexSettlement {
         Bid calldata bid = a.bid;
         if (bid.requestId != requestId) revert FlexMarketBidForOtherRequest(requestId, bid.requestId);
         digest = _bidDigest(bid);
-        if (!MerkleProof.verifyCalldata(a.proof, root, digest)) revert FlexMarketBidNotInBook(requestId, digest);
         (address signer,,) = ECDSA.tryRecover(digest, a.r, a.vs);
         if (signer != bid.fsp) revert FlexMarketInvalidBidSignature(digest, signer, bid.fsp);
         if (!hasRole(signer, FSP)) revert FlexMarketSignerNotFsp(digest, signer);

@@ -7,7 +7,7 @@ import {IFlexSettlement} from "./IFlexSettlement.sol";
 /// @notice A DSO request escrows its maximum payment. FSP bids stay off chain as EIP-712
 /// signed typed data; at gate closure the market operator commits the Merkle root of the
 /// order book; an award (by the operator from the clearing result, or by the requesting DSO
-/// choosing offers by hand) carries the winning bids with signatures and inclusion proofs
+/// choosing offers by hand) carries the winning bids with signatures and one inclusion multiproof
 /// and turns the escrow into agreements. Unused escrow is credited back to the DSO.
 /// @dev Units: energy in Wh, prices in token base units per MWh, time in Unix seconds.
 /// A request is stored as one word: the hash of its terms while open, the hash of its
@@ -67,14 +67,12 @@ interface IFlexMarket is IFlexSettlement {
     /// @param pricePerMWh Agreed price: the bid price (pay-as-bid) or the clearing price.
     /// @param r The signature's r value.
     /// @param vs The signature's s value with the parity bit on top (EIP-2098).
-    /// @param proof Inclusion proof of the bid's EIP-712 digest in the committed book.
     struct Award {
         Bid bid;
         uint128 quantityWh;
         uint128 pricePerMWh;
         bytes32 r;
         bytes32 vs;
-        bytes32[] proof;
     }
 
     /// @notice The caller may not act on this request.
@@ -140,10 +138,15 @@ interface IFlexMarket is IFlexSettlement {
     /// @param bidRequestId The request named in the bid.
     error FlexMarketBidForOtherRequest(uint256 requestId, uint256 bidRequestId);
 
-    /// @notice A bid is not in the committed order book.
+    /// @notice The multiproof does not show every awarded bid in the committed order book.
     /// @param requestId The request.
-    /// @param bidDigest The bid's EIP-712 digest.
-    error FlexMarketBidNotInBook(uint256 requestId, bytes32 bidDigest);
+    /// @param root The committed book root.
+    error FlexMarketBidsNotInBook(uint256 requestId, bytes32 root);
+
+    /// @notice Awards must come in ascending order of bid digest (the book's leaf order).
+    /// @param previous The digest of the award before.
+    /// @param bidDigest The digest that is out of order.
+    error FlexMarketAwardsUnordered(bytes32 previous, bytes32 bidDigest);
 
     /// @notice A bid's signature does not recover to the bid's FSP.
     /// @param bidDigest The bid's EIP-712 digest.
@@ -258,8 +261,18 @@ interface IFlexMarket is IFlexSettlement {
     /// @param requestId The request.
     /// @param request The request's terms.
     /// @param root The committed book root.
-    /// @param awards The winning bids; may be empty (everything is refunded).
-    function award(uint256 requestId, FlexRequest calldata request, bytes32 root, Award[] calldata awards) external;
+    /// @param awards The winning bids in ascending digest order; may be empty (all refunded).
+    /// @param proof Multiproof sibling nodes showing every awarded digest under `root`
+    /// (OpenZeppelin MerkleProof multiproof over a sorted-pair tree).
+    /// @param proofFlags Multiproof flags.
+    function award(
+        uint256 requestId,
+        FlexRequest calldata request,
+        bytes32 root,
+        Award[] calldata awards,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) external;
 
     /// @notice The EIP-712 digest of a bid, as the FSP's wallet signs it.
     /// @param bid The bid.

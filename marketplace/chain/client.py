@@ -79,8 +79,17 @@ class Chain:
         from eth_tester import EthereumTester, PyEVMBackend
         from web3 import EthereumTesterProvider
 
+        from eth_tester.backends.pyevm.main import get_default_account_state
+        from eth_utils import to_canonical_address
+
+        genesis = {
+            to_canonical_address(a.address): get_default_account_state() for a in devkeys.dev_accounts()
+        }
         backend = PyEVMBackend(
-            mnemonic=devkeys.DEV_CHAIN_MNEMONIC, hd_path=devkeys.DEV_HD_PATH, vm_configuration=((0, CancunVM),)
+            genesis_state=genesis,
+            mnemonic=devkeys.DEV_CHAIN_MNEMONIC,
+            hd_path=devkeys.DEV_HD_PATH,
+            vm_configuration=((0, CancunVM),),
         )
         return cls(Web3(EthereumTesterProvider(EthereumTester(backend))), poll_latency=0.0)
 
@@ -110,6 +119,21 @@ class Chain:
             self.w3.provider.make_request("evm_setNextBlockTimestamp", [target])
             self.w3.provider.make_request("evm_mine", [])
         return self.timestamp()
+
+    def snapshot(self) -> object:
+        """Snapshot the chain state (dev chains only); see :meth:`revert`."""
+        if self.is_embedded:
+            return self.w3.provider.ethereum_tester.take_snapshot()
+        return self.w3.provider.make_request("evm_snapshot", [])["result"]
+
+    def revert(self, snapshot: object) -> None:
+        """Return to a :meth:`snapshot` (dev chains only); forgets cached nonces."""
+        if self.is_embedded:
+            self.w3.provider.ethereum_tester.revert_to_snapshot(snapshot)
+        else:
+            self.w3.provider.make_request("evm_revert", [snapshot])
+        with self._lock:
+            self._nonces.clear()
 
     # ----------------------------------------------------------------- contracts
     def contract(self, name: str, address: str) -> Contract:

@@ -20,8 +20,8 @@ DEV_CHAIN_MNEMONIC = "test test test test test test test test test test test jun
 DEV_CHAIN_ID = 31337
 #: BIP-44 path prefix of the dev accounts (account i at DEV_HD_PATH/i).
 DEV_HD_PATH = "m/44'/60'/0'/0"
-#: How many dev accounts anvil funds by default.
-DEV_ACCOUNT_COUNT = 10
+#: How many dev accounts the dev chains fund (anvil --accounts, the embedded chain's genesis).
+DEV_ACCOUNT_COUNT = 20
 
 
 @cache

@@ -1,0 +1,1 @@
+"""Flask blueprints of the FlexMarket web application, one per resource."""

@@ -1,0 +1,84 @@
+"""``flexmarket run``: the whole market on embedded defaults, until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import click
+
+from marketplace.cli.chain import progress
+from marketplace.settings import load_settings
+
+
+@click.command()
+@click.option("--rpc", "rpc_url", default=None, help="Use this chain instead of starting a local anvil node.")
+def run(rpc_url: str | None) -> None:
+    """Run FlexMarket: a local anvil chain, the contracts, and the web server.
+
+    On first start the contracts are deployed and their addresses saved in the instance
+    folder; later starts reuse them (the chain state is saved too). Ctrl-C stops every
+    process it started.
+    """
+    import waitress
+
+    from marketplace.app import create_app
+    from marketplace.chain.client import Chain
+    from marketplace.chain.deploy import load_or_deploy
+    from marketplace.chain.keys import operator_account
+    from marketplace.chain.node import AnvilNode
+    from marketplace.errors import MarketplaceError
+
+    settings = load_settings()
+    node = None
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        # The first Ctrl-C or SIGTERM stops everything; repeats are ignored meanwhile.
+        if stopping.is_set():
+            return
+        stopping.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        if rpc_url:
+            settings = load_settings(rpc_url=rpc_url)
+        else:
+            node = AnvilNode(settings.chain_port, state_path=settings.chain_state_path)
+            progress(f"starting the local chain (anvil) on {node.url} ...")
+            node.start()
+            settings = load_settings(rpc_url=node.url)
+        chain = Chain.connect(settings.rpc_url, poll_latency=settings.poll_latency_s)
+        deployment, fresh = load_or_deploy(
+            chain, operator_account(settings, chain.chain_id), settings.deployment_path, progress
+        )
+        progress(f"contracts {'deployed' if fresh else 'in place'}: market {deployment.market}, token {deployment.token}")
+        app = create_app(settings=settings)
+        server = waitress.create_server(app, host=settings.host, port=settings.port, threads=8)
+        if node is not None:
+            _watch(node, stopping)
+        progress(f"FlexMarket is running on http://{settings.host}:{settings.port} — Ctrl-C stops it")
+        server.run()
+    except KeyboardInterrupt:
+        progress("stopping ...")
+    except MarketplaceError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        if node is not None:
+            node.stop()
+        progress("stopped")
+
+
+def _watch(node, stopping: threading.Event) -> None:
+    """Stop everything when the chain node dies unexpectedly, so nothing runs half-alive."""
+
+    def watch() -> None:
+        node.process.wait()
+        if not stopping.is_set():
+            progress(f"the chain node exited (code {node.process.returncode}); shutting down")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="chain-watch", daemon=True).start()

@@ -1,0 +1,60 @@
+"""FlexMarket's settings: one typed object, read from ``FLEX_*`` environment variables.
+
+Every process (``flexmarket run|api|chain|deploy|...``) reads the same settings; defaults
+are the embedded ones ``make run`` uses: a local anvil node, SQLite and the instance folder
+``./instance``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings from the environment (prefix ``FLEX_``), e.g. ``FLEX_RPC_URL``."""
+
+    model_config = SettingsConfigDict(env_prefix="FLEX_", extra="ignore")
+
+    #: Folder for the database, deployment record, chain state, uploads.
+    instance_path: Path = Field(default_factory=lambda: Path.cwd() / "instance")
+    #: SQLAlchemy URL; empty means SQLite in the instance folder.
+    database_url: str = ""
+    #: JSON-RPC endpoint of the chain. ``make run`` starts anvil here.
+    rpc_url: str = "http://127.0.0.1:8545"
+    #: Host and port the web server listens on.
+    host: str = "127.0.0.1"
+    port: int = 5000
+    #: Port of the local anvil node ``flexmarket run``/``chain`` start.
+    chain_port: int = 8545
+    #: Market operator's private key (hex). Empty on the local dev chain: dev account 0.
+    operator_key: SecretStr = SecretStr("")
+    #: File holding the operator's private key (hex), instead of ``operator_key``.
+    operator_keyfile: Path | None = None
+    #: Seconds between receipt polls; short on a local node.
+    poll_latency_s: float = 0.02
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.instance_path / "flexmarket.sqlite"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def deployment_path(self) -> Path:
+        """Where the addresses of the deployed contracts are recorded."""
+        return self.instance_path / "deployment.json"
+
+    @property
+    def chain_state_path(self) -> Path:
+        """Where the local anvil node keeps its state between starts."""
+        return self.instance_path / "anvil-state.json"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit ``overrides`` taking precedence."""
+    return Settings(**overrides)
