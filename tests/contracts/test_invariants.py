@@ -59,6 +59,9 @@ class MarketMachine(RuleBasedStateMachine):
     def start(self):
         self.chain = self.market.chain
         self.snap = self.chain.snapshot()
+        # Every block exactly one second after the last, whatever the wall clock does, so the
+        # model's "next block is now + 1" holds at every deadline boundary.
+        self.chain.w3.provider.make_request("anvil_setBlockTimestampInterval", [1])
         a = self.accounts
         self.dsos = [a.dso, a.dso2]
         self.fsps = a.fsps[:4]
@@ -78,6 +81,7 @@ class MarketMachine(RuleBasedStateMachine):
 
     def teardown(self):
         if hasattr(self, "snap"):
+            self.chain.w3.provider.make_request("anvil_removeBlockTimestampInterval", [])
             self.chain.revert(self.snap)
 
     # ------------------------------------------------------------------ helpers
