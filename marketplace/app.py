@@ -19,4 +19,7 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     from marketplace.blueprints import status
 
     app.register_blueprint(status.bp)
+    from marketplace import web
+
+    app.register_blueprint(web.bp)
     return app

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # FlexMarket system packages: installs the Debian packages the test suite needs (a PostgreSQL
-# server the tests start by hand on a loopback port). Does nothing when they are present.
+# server the tests start by hand on a loopback port, and Chromium for the browser tests, which
+# Playwright drives at /usr/bin/chromium: never a downloaded browser). Does nothing when they
+# are present.
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -u
 purpose=${1:-test}
@@ -13,6 +15,7 @@ have_postgres() {
 
 if [ "$purpose" = test ]; then
   have_postgres || packages+=(postgresql)
+  [ -x /usr/bin/chromium ] || packages+=(chromium)
 fi
 
 [ ${#packages[@]} -eq 0 ] && exit 0

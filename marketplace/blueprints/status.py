@@ -36,7 +36,7 @@ th{text-align:left;padding-right:1.5rem}td{font-family:ui-monospace,monospace}
 {% endfor %}
 </table>
 {% else %}<p class="bad">Not deployed yet.</p>{% endif %}
-<p><a href="{{ url_for('status.status_json') }}">status.json</a></p>
+<p><a href="{{ url_for('status.status_json') }}">status.json</a> · <a href="{{ url_for('web.home') }}">FlexMarket</a></p>
 </body></html>"""
 
 
@@ -56,7 +56,7 @@ def _status() -> tuple[dict, bool]:
     return {"version": __version__, "chain": chain_info, "contracts": contracts}, chain_info["reachable"]
 
 
-@bp.get("/")
+@bp.get("/status")
 def status_page():
     status, _ = _status()
     return render_template_string(_PAGE, s=status)

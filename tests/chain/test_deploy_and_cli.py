@@ -95,7 +95,7 @@ def test_run_serves_status_stops_cleanly_and_reuses_the_deployment(tmp_path):
     process = _start_run(tmp_path, port, chain_port)
     try:
         status = _wait_for(f"http://127.0.0.1:{port}/status.json").json()
-        page = requests.get(f"http://127.0.0.1:{port}/", timeout=5).text
+        page = requests.get(f"http://127.0.0.1:{port}/status", timeout=5).text
     finally:
         output = _stop(process)
     assert process.returncode == 0, output

@@ -1,0 +1,91 @@
+// What every page starts with: the embedded config, the wallet, the header's wallet widget,
+// the error area and notifications.
+//
+//   import { startShell } from "../lib/shell.js";
+//   const { config, wallet } = await startShell();
+//
+// Buttons marked data-wallet-connect / data-wallet-switch anywhere on the page connect the
+// wallet and switch its network; data-wallet-switch buttons show only on a wrong network.
+import "../css/app.css";
+import { Wallet } from "./wallet.js";
+import { initMessageAreas, notify, showError, clearError } from "./notify.js";
+import { formatEUR } from "./money.js";
+
+export function readConfig() {
+  const node = document.getElementById("flex-config");
+  if (!node) throw new Error("the page has no #flex-config");
+  return JSON.parse(node.textContent);
+}
+
+export function shortAddress(address) {
+  return address ? `${address.slice(0, 6)}…${address.slice(-4)}` : "";
+}
+
+export function chainLabel(config, chainId) {
+  if (chainId === null || chainId === undefined) return "unknown";
+  return chainId === config.chain.id ? `${config.chain.name} (id ${chainId})` : `network ${chainId}`;
+}
+
+/** Run `action` (async); a failure shows in the error area instead of being lost. */
+export async function guarded(action, { title = "Refused" } = {}) {
+  try {
+    clearError();
+    return await action();
+  } catch (error) {
+    showError(error, { title });
+    return undefined;
+  }
+}
+
+function renderWidget(wallet) {
+  const summary = document.getElementById("wallet-summary");
+  let text;
+  if (!wallet.available) text = "No wallet found in this browser.";
+  else if (!wallet.connected) text = "Wallet not connected.";
+  else if (!wallet.onExpectedChain) text = `${shortAddress(wallet.account)} on ${chainLabel(wallet.config, wallet.chainId)}: wrong network.`;
+  else text = `${shortAddress(wallet.account)} on ${chainLabel(wallet.config, wallet.chainId)}.`;
+  if (summary) summary.textContent = text;
+  for (const button of document.querySelectorAll("[data-wallet-connect]")) {
+    button.textContent = wallet.connected ? "Reconnect wallet" : "Connect wallet";
+  }
+  const wrong = wallet.connected && wallet.chainId !== null && !wallet.onExpectedChain;
+  for (const button of document.querySelectorAll("[data-wallet-switch]")) button.hidden = !wrong;
+}
+
+// Transactions are announced in the notifications; the page that sent one shows a failure in
+// the error area (guarded + tx.wait()), so the message names the action the person took.
+function announceTransactions(wallet) {
+  wallet.addEventListener("transaction", ({ detail: tx }) => {
+    if (tx.status === "pending") notify(`${tx.label}: pending (${shortAddress(tx.hash)}).`);
+    else if (tx.status === "confirmed") notify(`${tx.label}: confirmed in block ${BigInt(tx.receipt.blockNumber)}.`, { kind: "success" });
+    else if (tx.status === "failed") notify(`${tx.label}: failed. ${tx.error.message}`, { kind: "error" });
+  });
+}
+
+export async function startShell() {
+  const config = readConfig();
+  initMessageAreas();
+  const wallet = new Wallet(config);
+  wallet.addEventListener("change", () => renderWidget(wallet));
+  announceTransactions(wallet);
+  for (const button of document.querySelectorAll("[data-wallet-connect]")) {
+    button.addEventListener("click", () =>
+      guarded(async () => {
+        await wallet.connect();
+        notify(`Wallet connected: ${wallet.account}.`, { kind: "success" });
+      }, { title: "Wallet not connected" }),
+    );
+  }
+  for (const button of document.querySelectorAll("[data-wallet-switch]")) {
+    button.addEventListener("click", () =>
+      guarded(async () => {
+        await wallet.switchChain();
+        notify(`Wallet switched to ${chainLabel(config, wallet.chainId)}.`, { kind: "success" });
+      }, { title: "Network not switched" }),
+    );
+  }
+  renderWidget(wallet);
+  await guarded(() => wallet.init(), { title: "Wallet unavailable" });
+  document.documentElement.dataset.shellReady = "true";
+  return { config, wallet, notify, showError, formatEUR };
+}
