@@ -36,6 +36,29 @@ class Settings(BaseSettings):
     #: Seconds between receipt polls; short on a local node.
     poll_latency_s: float = 0.02
 
+    # ---------------------------------------------------------------- market service API
+    #: Wallet address of the market operator's first admin user, created at start when no
+    #: operator participant exists yet (``flexmarket run`` uses the operator key's address).
+    operator_admin: str = ""
+    #: Domain SIWE messages must name (e.g. ``market.example.org``); empty: the request's Host.
+    siwe_domain: str = ""
+    #: Chain id SIWE messages must name; 0: the recorded deployment's, else 31337 (dev chain).
+    siwe_chain_id: int = 0
+    #: Lifetime of a SIWE nonce, seconds.
+    nonce_ttl_s: int = 600
+    #: Lifetime of a browser session, seconds.
+    session_ttl_s: int = 8 * 3600
+    #: Lifetime of an OAuth2 access token, seconds.
+    access_token_ttl_s: int = 3600
+    #: Mark the session cookie Secure (set when served over HTTPS).
+    secure_cookies: bool = False
+    #: Largest request body, bytes (a 10 MB document plus form overhead; bulk uploads).
+    max_request_bytes: int = 16 * 1024 * 1024
+    #: Largest registration document, bytes (seed table 1: 10 MB).
+    max_document_bytes: int = 10 * 1024 * 1024
+    #: Worker threads of the WSGI server.
+    threads: int = 8
+
     @property
     def sqlite_path(self) -> Path:
         return self.instance_path / "flexmarket.sqlite"
@@ -43,6 +66,11 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def documents_path(self) -> Path:
+        """Where uploaded documents are stored, by SHA-256."""
+        return self.instance_path / "documents"
 
     @property
     def deployment_path(self) -> Path:

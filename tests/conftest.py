@@ -74,3 +74,17 @@ def anvil_market(anvil_session_market) -> MarketClient:
     snap = anvil_session_market.chain.snapshot()
     yield anvil_session_market
     anvil_session_market.chain.revert(snap)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server on a free loopback port, in a temp folder, for the session.
+
+    Fails (does not skip) when PostgreSQL is not installed: ``make test`` installs it, and the
+    database tests must really run on it.
+    """
+    from tests.pgserver import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the market service's database (``flexmarket.db.upgrade``)."""
