@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from marketplace.api import present
-from marketplace.api.registry import roles, route
+from marketplace.api.registry import json_response, roles, route
 from marketplace.db import session
 from marketplace.domain import assets as domain
 from marketplace.domain import grid as grid_domain
@@ -63,7 +63,8 @@ def list_assets(principal: Principal, query: AssetQuery):
     codes = None if query.zone_id is None else grid_domain.zone_postal_codes(s, principal, query.zone_id)
     filters = {k: getattr(query, k) for k in ("asset_type", "status", "grid_element_id", "postal_code", "fsp_id", "dso_id")}
     rows = domain.list_assets(s, principal, filters=filters, postal_codes=codes, after=query.after, limit=query.limit)
-    return Page[AssetOut](items=present.assets(s, rows), next_after=present.next_after(rows, query.limit))
+    next_after = rows[-1]["id"] if len(rows) == query.limit else None
+    return json_response({"items": present.asset_dicts(s, rows), "next_after": next_after})
 
 
 @route(bp, "/assets", "POST", summary="Register an asset (FSP)", access=FSP_WRITER, body=AssetIn,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from sqlalchemy.orm import Session
 
@@ -30,29 +33,45 @@ def zone(z: Zone) -> ZoneOut:
                    postal_codes=[p.postal_code for p in z.postal_codes], created_at=z.created_at)
 
 
-def _summaries(per: dict) -> list[PrequalificationSummary]:
+def _summaries(per: dict) -> list[dict]:
     return [
-        PrequalificationSummary(product=product, direction=direction, status=s.status, pending=s.pending,
-                                qualified_power_w=s.qualified_power_w)
+        {"product": product.value, "direction": direction.value, "status": s.status.value, "pending": s.pending,
+         "qualified_power_w": s.qualified_power_w}
         for (product, direction), s in per.items()
     ]
 
 
-_ASSET_FIELDS = tuple(k for k in AssetOut.model_fields if k not in {"location", "prequalification"})
+_ASSET_COLUMNS = tuple(c.key for c in Asset.__table__.columns)
+_ASSETS = TypeAdapter(list[AssetOut])
 
 
-def assets(session: Session, rows: Sequence[Asset]) -> list[AssetOut]:
-    """Assets with their place along the topology and their prequalification standing."""
-    places = asset_domain.locations(session, {a.grid_element_id for a in rows})
-    standing = asset_domain.standings(session, [a.id for a in rows])
-    return [
-        AssetOut.model_validate({
-            **{k: getattr(a, k) for k in _ASSET_FIELDS},
-            "location": places[a.grid_element_id],
-            "prequalification": _summaries(standing[a.id]),
-        })
-        for a in rows
-    ]
+def _columns(a: Any) -> dict[str, Any]:
+    if isinstance(a, Asset):
+        return {k: getattr(a, k) for k in _ASSET_COLUMNS}
+    return dict(a)
+
+
+def asset_dicts(session: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Assets (models or rows of the asset table) as plain JSON-ready dicts in the shape of
+    ``AssetOut``: with their place along the topology, their EV details and their
+    prequalification standing. (Long lists go out this way, without a model per asset.)"""
+    plain = [_columns(a) for a in rows]
+    places = asset_domain.locations(session, {a["grid_element_id"] for a in plain})
+    standing = asset_domain.standings(session, [a["id"] for a in plain])
+    stations, vehicles = asset_domain.details(session, plain)
+    for a in plain:
+        a["location"] = places[a["grid_element_id"]]
+        a["prequalification"] = _summaries(standing[a["id"]])
+        a["charging_station"] = stations.get(a["id"])
+        a["vehicle"] = vehicles.get(a["id"])
+        for key in ("asset_type", "status", "activation_mode"):
+            a[key] = a[key].value
+    return plain
+
+
+def assets(session: Session, rows: Sequence[Any]) -> list[AssetOut]:
+    """Assets as ``AssetOut`` models (single assets)."""
+    return _ASSETS.validate_python(asset_dicts(session, rows))
 
 
 def bidding_units(session: Session, units: Sequence[BiddingUnit]) -> list[BiddingUnitOut]:

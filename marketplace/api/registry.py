@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -307,6 +308,11 @@ def parse_csv(raw: bytes, columns: tuple[str, ...], max_rows: int) -> list[dict[
     if not rows:
         raise BadRequest("the CSV has no data rows", code="invalid_csv")
     return rows
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    """A plain JSON body (for long lists built as dicts in a documented response shape)."""
+    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
 
 
 def render(result: Any, status: int) -> Response:

@@ -14,6 +14,7 @@ import click
 
 #: name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
+    "api": "marketplace.cli.api:api",
     "bench": "marketplace.cli.bench:bench",
     "chain": "marketplace.cli.chain:chain",
     "clear": "marketplace.clearing.cli:clear",

@@ -8,6 +8,7 @@ from marketplace.cli import LazyGroup
 
 #: name -> "module:attribute" of a benchmark command.
 BENCHMARKS: dict[str, str] = {
+    "api": "marketplace.bench.api:api",
     "clearing": "marketplace.bench.clearing:clearing",
     "gas": "marketplace.bench.gas:gas",
 }

@@ -15,15 +15,18 @@ from marketplace.settings import load_settings
 @click.command()
 @click.option("--rpc", "rpc_url", default=None, help="Use this chain instead of starting a local anvil node.")
 def run(rpc_url: str | None) -> None:
-    """Run FlexMarket: a local anvil chain, the contracts, and the web server.
+    """Run FlexMarket: a local anvil chain, the contracts, the database, and the web server
+    (UI and market service API).
 
     On first start the contracts are deployed and their addresses saved in the instance
-    folder; later starts reuse them (the chain state is saved too). Ctrl-C stops every
-    process it started.
+    folder; later starts reuse them (the chain state is saved too). The database is migrated
+    at every start, and the market operator's admin user (wallet: FLEX_OPERATOR_ADMIN, else
+    the operator key's address) created when missing. Ctrl-C stops every process it started.
     """
     import waitress
 
     from marketplace.app import create_app
+    from marketplace.cli.api import prepare_database
     from marketplace.chain.client import Chain
     from marketplace.chain.deploy import load_or_deploy
     from marketplace.chain.keys import operator_account
@@ -56,11 +59,14 @@ def run(rpc_url: str | None) -> None:
             chain, operator_account(settings, chain.chain_id), settings.deployment_path, progress
         )
         progress(f"contracts {'deployed' if fresh else 'in place'}: market {deployment.market}, token {deployment.token}")
+        operator = operator_account(settings, chain.chain_id)
+        prepare_database(settings, settings.operator_admin or operator.address)
         app = create_app(settings=settings)
-        server = waitress.create_server(app, host=settings.host, port=settings.port, threads=8)
+        server = waitress.create_server(app, host=settings.host, port=settings.port, threads=settings.threads)
         if node is not None:
             _watch(node, stopping)
-        progress(f"FlexMarket is running on http://{settings.host}:{settings.port} — Ctrl-C stops it")
+        progress(f"FlexMarket is running on http://{settings.host}:{settings.port} "
+                 f"(API: /api/v1, docs: /api/v1/docs) — Ctrl-C stops it")
         server.run()
     except KeyboardInterrupt:
         progress("stopping ...")

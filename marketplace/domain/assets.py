@@ -22,7 +22,7 @@ from marketplace.domain.errors import Conflict, InvalidInput, NotFound, ServiceE
 from marketplace.domain.principal import Principal
 from marketplace.models import Asset, BiddingUnit, ChargingStation, GridElement, Prequalification, Vehicle
 from marketplace.models.base import now_s
-from marketplace.models.enums import Direction, GridElementKind, PrequalificationStatus, Product
+from marketplace.models.enums import AssetType, Direction, GridElementKind, PrequalificationStatus, Product
 from marketplace.schemas.assets import AssetIn, AssetUpdate, BiddingUnitIn
 
 #: Grid element kinds an asset may connect to, by voltage level (V).
@@ -195,8 +195,10 @@ def own(session: Session, principal: Principal, asset_id: int, field: str | None
 
 
 def list_assets(session: Session, principal: Principal, *, filters: dict[str, Any], postal_codes: list[str] | None,
-                after: int | None, limit: int) -> Sequence[Asset]:
-    stmt = visible(select(Asset), principal).order_by(Asset.id).limit(limit)
+                after: int | None, limit: int) -> Sequence[Any]:
+    """A page of the assets the caller sees, as rows of the asset table's columns (read-only,
+    cheaper than model instances for long lists)."""
+    stmt = visible(select(*Asset.__table__.columns), principal).order_by(Asset.id).limit(limit)
     for key, value in filters.items():
         if value is not None:
             stmt = stmt.where(getattr(Asset, key) == value)
@@ -204,7 +206,20 @@ def list_assets(session: Session, principal: Principal, *, filters: dict[str, An
         stmt = stmt.where(Asset.postal_code.in_(postal_codes))
     if after is not None:
         stmt = stmt.where(Asset.id > after)
-    return session.scalars(stmt).all()
+    return session.execute(stmt).mappings().all()
+
+
+def details(session: Session, assets: Sequence[Any]) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Charging-station and vehicle details of the EV assets among ``assets``, by asset id."""
+    stations: dict[int, dict] = {}
+    vehicles: dict[int, dict] = {}
+    ev_ids = [a["id"] for a in assets if a["asset_type"] is AssetType.EV_CHARGING]
+    car_ids = [a["id"] for a in assets if a["asset_type"] is AssetType.ELECTRIC_VEHICLE]
+    for model, ids, out in ((ChargingStation, ev_ids, stations), (Vehicle, car_ids, vehicles)):
+        for k in range(0, len(ids), 1000):
+            for row in session.execute(select(*model.__table__.columns).where(model.asset_id.in_(ids[k:k + 1000]))).mappings():
+                out[row["asset_id"]] = dict(row)
+    return stations, vehicles
 
 
 def update_asset(session: Session, principal: Principal, asset_id: int, data: AssetUpdate) -> Asset:
@@ -247,7 +262,12 @@ def locations(session: Session, element_ids: Iterable[int]) -> dict[int, dict[st
     return out
 
 
-@dataclass(frozen=True)
+#: Every (product, direction), in a fixed order.
+PAIRS = tuple((product, direction) for product in Product for direction in Direction)
+_NONE = (PrequalificationStatus.NOT_ATTEMPTED, None)
+
+
+@dataclass(frozen=True, slots=True)
 class Standing:
     """An asset's prequalification for one product and direction."""
 
@@ -276,10 +296,10 @@ def standings(session: Session, asset_ids: Sequence[int]) -> dict[int, dict[tupl
     out: dict[int, dict[tuple[Product, Direction], Standing]] = {}
     for asset_id in ids:
         per: dict[tuple[Product, Direction], Standing] = {}
-        for product in Product:
-            for direction in Direction:
-                status, power = decided.get((asset_id, product, direction), (PrequalificationStatus.NOT_ATTEMPTED, None))
-                per[(product, direction)] = Standing(status, (asset_id, product, direction) in pending, power)
+        for pair in PAIRS:
+            key = (asset_id, *pair)
+            status, power = decided.get(key, _NONE)
+            per[pair] = Standing(status, key in pending, power)
         out[asset_id] = per
     return out
 

@@ -59,10 +59,8 @@ class Asset(Base):
     created_at: Mapped[int] = time_column(default_now=True)
     updated_at: Mapped[int] = time_column(default_now=True)
 
-    charging_station: Mapped[ChargingStation | None] = relationship(
-        cascade="all, delete-orphan", uselist=False, lazy="selectin"
-    )
-    vehicle: Mapped[Vehicle | None] = relationship(cascade="all, delete-orphan", uselist=False, lazy="selectin")
+    charging_station: Mapped[ChargingStation | None] = relationship(cascade="all, delete-orphan", uselist=False)
+    vehicle: Mapped[Vehicle | None] = relationship(cascade="all, delete-orphan", uselist=False)
 
 
 class ChargingStation(Base):

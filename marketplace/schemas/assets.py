@@ -5,9 +5,9 @@ Seed units converted to integers: kW → W, kVAR → var, minutes → s, kV → 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from marketplace.models.enums import (
     ActivationMode,
@@ -20,6 +20,7 @@ from marketplace.models.enums import (
     PrequalificationStatus,
     Product,
 )
+from marketplace.models.enums import VOLTAGE_LEVELS_V
 from marketplace.schemas.common import (
     Country,
     Id,
@@ -40,6 +41,19 @@ from marketplace.schemas.common import (
     Watts,
     text,
 )
+
+def _voltage_level(value: int) -> int:
+    if value not in VOLTAGE_LEVELS_V:
+        raise ValueError(f"voltage level must be one of {', '.join(map(str, VOLTAGE_LEVELS_V))} V")
+    return value
+
+
+VoltageLevel = Annotated[
+    int,
+    AfterValidator(_voltage_level),
+    Field(description="Voltage at the connection point, V (seed table 4: 0.4, 10, 20, 35 kV).",
+          json_schema_extra={"enum": list(VOLTAGE_LEVELS_V)}),
+]
 
 #: Most items in one bulk request.
 MAX_BULK_ITEMS = 10_000
@@ -93,7 +107,7 @@ class AssetIn(Request):
     asset_type: AssetType
     status: AssetStatus = AssetStatus.OPERATIONAL
     activation_mode: ActivationMode = ActivationMode.AUTOMATIC
-    voltage_level_v: Literal[400, 10_000, 20_000, 35_000] = Field(description="Voltage at the connection point, V.")
+    voltage_level_v: VoltageLevel
     installed_generation_w: Watts
     installed_consumption_w: Watts
     active_import_w: Watts
