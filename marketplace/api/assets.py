@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 
-from marketplace.api import present
+from marketplace.api import bulk, present
 from marketplace.api.registry import json_response, roles, route
 from marketplace.db import session
 from marketplace.domain import assets as domain
 from marketplace.domain import grid as grid_domain
-from marketplace.domain.errors import ServiceError
 from marketplace.domain.principal import Principal
 from marketplace.models.enums import Grant, ParticipantRole
 from marketplace.schemas.assets import (
@@ -23,7 +24,7 @@ from marketplace.schemas.assets import (
     BiddingUnitQuery,
     BulkAssets,
 )
-from marketplace.schemas.common import BulkItemResult, BulkResult, Ok, Page
+from marketplace.schemas.common import BulkResult, Ok, Page
 
 bp = Blueprint("assets", __name__, url_prefix="/api/v1")
 units_bp = Blueprint("bidding_units", __name__, url_prefix="/api/v1")
@@ -42,16 +43,26 @@ ASSET_CSV_COLUMNS = (
 )
 
 
-def _bulk_result(outcomes: list[domain.ItemOutcome]) -> BulkResult:
-    results = []
-    for o in outcomes:
-        if o.error is None:
-            results.append(BulkItemResult(index=o.index, ok=True, id=o.asset_id, message="registered"))
+def csv_item(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as an asset: ``cs_*`` columns form ``charging_station`` (``cs_connectors``
+    separated by ``;``), ``ev_*`` columns form ``vehicle``; empty cells are absent."""
+    item: dict[str, Any] = {}
+    station: dict[str, Any] = {}
+    vehicle: dict[str, Any] = {}
+    for key, value in row.items():
+        if value == "":
+            continue
+        if key.startswith("cs_"):
+            station[key[3:]] = value.split(";") if key == "cs_connectors" else value
+        elif key.startswith("ev_"):
+            vehicle[key[3:]] = value
         else:
-            results.append(BulkItemResult(index=o.index, ok=False, code=o.error.code, message=o.error.message,
-                                          details=o.error.details))
-    created = sum(r.ok for r in results)
-    return BulkResult(created=created, failed=len(results) - created, results=results)
+            item[key] = value
+    if station:
+        item["charging_station"] = station
+    if vehicle:
+        item["vehicle"] = vehicle
+    return item
 
 
 @route(bp, "/assets", "GET", summary="Assets: an FSP's own, a DSO's region, or all (operator)", access=READER,
@@ -74,10 +85,10 @@ def register_asset(principal: Principal, body: AssetIn):
     charging station or vehicle details for EV_charging / electric_vehicle assets. The
     asset connects to ``grid_element_id`` and so belongs to that element's DSO region."""
     s = session()
-    (outcome,) = domain.register(s, principal, [body])
-    if outcome.error is not None:
-        raise outcome.error
-    return present.assets(s, [domain.get(s, principal, outcome.asset_id)])[0]
+    ((asset_id, error),) = domain.register(s, principal, [body])
+    if error is not None:
+        raise error
+    return present.assets(s, [domain.get(s, principal, asset_id)])[0]
 
 
 @route(bp, "/assets/bulk", "POST", summary="Register many assets (JSON or CSV), a result per item",
@@ -88,15 +99,8 @@ def register_bulk(principal: Principal, body: BulkAssets | None = None, rows: li
     for charging stations with ``;``-separated connectors, ``ev_*`` for vehicles; empty cells
     are absent). At most 10,000 items. Valid items are registered, invalid ones reported with
     their code and message; the answer is 200 either way."""
-    items: list[AssetIn | ServiceError] = []
-    source = body.items if body is not None else rows
-    parse = domain.parse_json_item if body is not None else domain.parse_csv_item
-    for raw in source:
-        try:
-            items.append(parse(raw))
-        except ServiceError as exc:
-            items.append(exc)
-    return _bulk_result(domain.register(session(), principal, items))
+    items = bulk.validate_items(AssetIn, None if body is None else body.items, rows, csv_item)
+    return bulk.result(domain.register(session(), principal, items), "registered")
 
 
 @route(bp, "/assets/<id:asset_id>", "GET", summary="One asset", access=READER, response=AssetOut, errors=(404,))

@@ -74,7 +74,7 @@ def sign_in(principal: Principal, body: SiweSignIn):
 
 @route(bp, "/auth/logout", "POST", summary="End the browser session", access=SESSION, response=Ok)
 def logout(principal: Principal):
-    auth.end_session(session(), principal.session)
+    auth.sign_out(session(), principal)
     return security.clear_session_cookie(render(Ok(), 200))
 
 

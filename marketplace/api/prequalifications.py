@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from marketplace.api import present
+from marketplace.api import bulk, present
 from marketplace.api.registry import PUBLIC, roles, route
 from marketplace.db import session
 from marketplace.domain import prequalification as domain
-from marketplace.domain.errors import ServiceError
 from marketplace.domain.principal import Principal
 from marketplace.domain.products import PRODUCTS
 from marketplace.models.enums import Grant, ParticipantRole
@@ -22,7 +21,7 @@ from marketplace.schemas.assets import (
     ProductOut,
     Review,
 )
-from marketplace.schemas.common import BulkItemResult, BulkResult, Page
+from marketplace.schemas.common import BulkResult, Page
 
 bp = Blueprint("prequalifications", __name__, url_prefix="/api/v1")
 products_bp = Blueprint("products", __name__, url_prefix="/api/v1")
@@ -56,23 +55,8 @@ def request_bulk(principal: Principal, body: BulkPrequalifications | None = None
                  rows: list[dict[str, str]] | None = None):
     """JSON ``{"items": [...]}`` or CSV with columns ``asset_id,product,direction,path``; a
     result and message per item (seed 3.2.2.3's automated service)."""
-    source = body.items if body is not None else rows
-    parse = domain.parse_json_item if body is not None else domain.parse_csv_item
-    items: list[PrequalificationIn | ServiceError] = []
-    for raw in source:
-        try:
-            items.append(parse(raw))
-        except ServiceError as exc:
-            items.append(exc)
-    results = []
-    for index, (attempt_id, error) in enumerate(domain.request_many(session(), principal, items)):
-        if error is None:
-            results.append(BulkItemResult(index=index, ok=True, id=attempt_id, message="requested"))
-        else:
-            results.append(BulkItemResult(index=index, ok=False, code=error.code, message=error.message,
-                                          details=error.details))
-    created = sum(r.ok for r in results)
-    return BulkResult(created=created, failed=len(results) - created, results=results)
+    items = bulk.validate_items(PrequalificationIn, None if body is None else body.items, rows)
+    return bulk.result(domain.request_many(session(), principal, items), "requested")
 
 
 @route(bp, "/prequalifications/<id:attempt_id>", "GET", summary="One prequalification attempt", access=READER,

@@ -8,17 +8,15 @@ FSP its own assets, a DSO the assets on its grid (its region), the operator all.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.domain import audit
-from marketplace.domain.errors import Conflict, InvalidInput, NotFound, ServiceError, validation_error
+from marketplace.domain.errors import Conflict, InvalidInput, NotFound, ServiceError
 from marketplace.domain.principal import Principal
 from marketplace.models import Asset, BiddingUnit, ChargingStation, GridElement, Prequalification, Vehicle
 from marketplace.models.base import now_s
@@ -43,55 +41,7 @@ _ASSET_COLUMNS = frozenset(c.key for c in Asset.__table__.columns) - {"id"}
 
 
 # -------------------------------------------------------------------- validation
-def parse_json_item(item: Any) -> AssetIn:
-    """Validate one bulk JSON item exactly as a single registration (strict JSON types)."""
-    try:
-        return AssetIn.model_validate_json(json.dumps(item), strict=True)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
-
-
-def csv_item(row: dict[str, str]) -> dict[str, Any]:
-    """A CSV row (strings) as an asset dict: ``cs_*`` columns form ``charging_station``
-    (``cs_connectors`` separated by ``;``), ``ev_*`` columns form ``vehicle``; empty cells
-    are absent."""
-    item: dict[str, Any] = {}
-    station: dict[str, Any] = {}
-    vehicle: dict[str, Any] = {}
-    for key, value in row.items():
-        if value is None or value == "":
-            continue
-        if key.startswith("cs_"):
-            station[key[3:]] = value.split(";") if key == "cs_connectors" else value
-        elif key.startswith("ev_"):
-            vehicle[key[3:]] = value
-        else:
-            item[key] = value
-    if station:
-        item["charging_station"] = station
-    if vehicle:
-        item["vehicle"] = vehicle
-    return item
-
-
-def parse_csv_item(row: dict[str, str]) -> AssetIn:
-    """Validate one CSV row (numbers arrive as text; converted, then checked the same way)."""
-    try:
-        return AssetIn.model_validate(csv_item(row), strict=False)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
-
-
 # -------------------------------------------------------------------- registration
-@dataclass
-class ItemOutcome:
-    """One item of a (bulk) registration: the created asset id, or the error."""
-
-    index: int
-    asset_id: int | None = None
-    error: ServiceError | None = None
-
-
 def _check_connection(data: AssetIn, element: GridElement | None) -> None:
     if element is None:
         raise InvalidInput(f"grid_element_id: no grid element {data.grid_element_id}", code="invalid_reference",
@@ -106,8 +56,9 @@ def _check_connection(data: AssetIn, element: GridElement | None) -> None:
         )
 
 
-def register(session: Session, principal: Principal, items: Sequence[AssetIn | ServiceError]) -> list[ItemOutcome]:
-    """Register the valid items (in one transaction) and report every item's outcome.
+def register(session: Session, principal: Principal,
+             items: Sequence[AssetIn | ServiceError]) -> list[tuple[int | None, ServiceError | None]]:
+    """Register the valid items (in one transaction); each item's (asset id, error).
 
     ``items`` holds validated assets, or the validation error of an item that failed.
     """
@@ -117,21 +68,20 @@ def register(session: Session, principal: Principal, items: Sequence[AssetIn | S
     for k in range(0, len(ids), 1000):
         for e in session.scalars(select(GridElement).where(GridElement.id.in_(ids[k:k + 1000]))):
             elements[e.id] = e
-    outcomes: list[ItemOutcome] = []
-    accepted: list[tuple[ItemOutcome, AssetIn, GridElement]] = []
+    outcomes: list[tuple[int | None, ServiceError | None]] = []
+    accepted: list[tuple[int, AssetIn, GridElement]] = []
     for index, item in enumerate(items):
-        outcome = ItemOutcome(index)
-        outcomes.append(outcome)
         if isinstance(item, ServiceError):
-            outcome.error = item
+            outcomes.append((None, item))
             continue
         element = elements.get(item.grid_element_id)
         try:
             _check_connection(item, element)
         except ServiceError as exc:
-            outcome.error = exc
+            outcomes.append((None, exc))
             continue
-        accepted.append((outcome, item, element))
+        outcomes.append((None, None))
+        accepted.append((index, item, element))
     if not accepted:
         return outcomes
     now = now_s()
@@ -142,8 +92,8 @@ def register(session: Session, principal: Principal, items: Sequence[AssetIn | S
         rows.append(row)
     new_ids = session.scalars(insert(Asset).returning(Asset.id, sort_by_parameter_order=True), rows).all()
     stations, vehicles = [], []
-    for (outcome, item, _), asset_id, row in zip(accepted, new_ids, rows, strict=True):
-        outcome.asset_id = asset_id
+    for (index, item, _), asset_id, row in zip(accepted, new_ids, rows, strict=True):
+        outcomes[index] = (asset_id, None)
         row["id"] = asset_id
         if item.charging_station is not None:
             stations.append({"asset_id": asset_id, **item.charging_station.model_dump(mode="json")})

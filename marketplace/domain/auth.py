@@ -143,6 +143,13 @@ def end_session(session: Session, record: WebSession) -> None:
     record.ended_at = now_s()
 
 
+def sign_out(session: Session, principal: Principal) -> None:
+    """End the caller's browser session (audited)."""
+    end_session(session, principal.session)
+    audit.record(session, principal, "auth.signed_out", "session", principal.session.id,
+                 after={"ended_at": principal.session.ended_at})
+
+
 def sign_in(session: Session, address: str, ttl_s: int, remote_addr: str | None) -> tuple[User, IssuedSession]:
     """Open a session for the active user holding ``address`` (verified by the caller).
 
@@ -155,12 +162,13 @@ def sign_in(session: Session, address: str, ttl_s: int, remote_addr: str | None)
             "no active user holds this wallet: sign up, or ask your participant's admin to add you",
             code="unknown_wallet", details={"address": address},
         )
-    if user.wallet_bound_at is None:
+    binding = user.wallet_bound_at is None
+    if binding:
         user.wallet_bound_at = now_s()
     issued = start_session(session, user, ttl_s)
     principal = Principal(user=user, participant=user.participant, grant=user.grant, remote_addr=remote_addr)
     audit.record(session, principal, "auth.sign_in", "session", issued.record.id,
-                 after={"user_id": user.id, "wallet_address": address})
+                 after={"user_id": user.id, "wallet_address": address, "wallet_bound_now": binding})
     return user, issued
 
 

@@ -12,17 +12,15 @@ direction (review) or the tested change, capped at that capacity (test).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.domain import activation_test, audit
 from marketplace.domain.assets import own, visible
-from marketplace.domain.errors import Conflict, InvalidInput, NotFound, ServiceError, validation_error
+from marketplace.domain.errors import Conflict, InvalidInput, NotFound, ServiceError
 from marketplace.domain.principal import Principal
 from marketplace.domain.products import PRODUCTS
 from marketplace.models import Asset, Prequalification
@@ -34,20 +32,6 @@ from marketplace.schemas.assets import ActivationTestIn, PrequalificationIn, Rev
 def capacity_w(asset: Asset, direction: Direction) -> int:
     """The asset's registered flexibility in ``direction``: export for up, import for down (W)."""
     return asset.active_export_w if direction is Direction.UP else asset.active_import_w
-
-
-def parse_json_item(item: Any) -> PrequalificationIn:
-    try:
-        return PrequalificationIn.model_validate_json(json.dumps(item), strict=True)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
-
-
-def parse_csv_item(row: dict[str, str]) -> PrequalificationIn:
-    try:
-        return PrequalificationIn.model_validate({k: v for k, v in row.items() if v not in (None, "")}, strict=False)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
 
 
 def request(session: Session, principal: Principal, data: PrequalificationIn) -> Prequalification:

@@ -41,8 +41,11 @@ def test_sign_in_opens_a_session_bound_to_the_users_wallet(api, world, connectio
     out = caller.post(f"{V}/auth/logout", headers={"X-CSRF-Token": body["csrf_token"]})
     assert out.status_code == 200
     assert caller.get(f"{V}/auth/me").status_code == 401
-    actions = connection.execute(select(AuditRecord.action).where(AuditRecord.actor_user_id == world["fsp_user"])).scalars()
-    assert "auth.sign_in" in list(actions)
+    (signed_in,) = audit_rows(connection, "auth.sign_in")
+    (signed_out,) = audit_rows(connection, "auth.signed_out")
+    assert signed_in["actor_user_id"] == signed_out["actor_user_id"] == world["fsp_user"]
+    assert signed_in["after"] == {"user_id": world["fsp_user"], "wallet_address": world.actors["fsp"].account.address,
+                                  "wallet_bound_now": False}
 
 
 def test_an_added_users_wallet_is_bound_at_first_sign_in(api, world, connection):
@@ -56,6 +59,7 @@ def test_an_added_users_wallet_is_bound_at_first_sign_in(api, world, connection)
     assert reply.status_code == 200 and reply.json["user"]["grant"] == "trader"
     bound = connection.execute(select(User.wallet_bound_at).where(User.id == added.json["id"])).scalar_one()
     assert bound is not None
+    assert audit_rows(connection, "auth.sign_in")[-1]["after"]["wallet_bound_now"] is True
 
 
 def test_a_deactivated_user_cannot_sign_in_and_loses_open_sessions(api, world):

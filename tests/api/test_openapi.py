@@ -71,3 +71,37 @@ def test_the_docs_page_is_self_contained(api):
     for op in operations():
         assert re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.path) in page
     assert "Access:" not in page or "market_operator" in page
+
+
+def test_the_walkthroughs_signing_script_and_sign_up_body_work(api, world, tmp_path, monkeypatch):
+    """docs/api.md's shell walk-through: its Python signing script and its sign-up JSON."""
+    import contextlib
+    import io
+    import json
+    import sys
+    from pathlib import Path
+
+    from eth_account import Account
+
+    doc = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    script = re.search(r"```python\n(# siwe_proof\.py.*?)```", doc, re.S).group(1)
+    body = re.search(r"\$API/participants -H 'Content-Type: application/json' -d @- <<EOF\n(.*?)\nEOF", doc, re.S).group(1)
+    newcomer = Account.create()
+    nonce = api("anon").get(f"{V}/auth/nonce").json["nonce"]
+    monkeypatch.setenv("KEY", newcomer.key.hex())
+    monkeypatch.setattr(sys, "argv", ["siwe_proof.py", nonce, "localhost", "31337"])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(script, "siwe_proof.py", "exec"), {"__name__": "__main__"})
+    proof = out.getvalue().strip()
+    reply = api("anon").post(f"{V}/participants", data=body.replace("$PROOF", proof), content_type="application/json")
+    assert reply.status_code == 201, reply.json
+    assert reply.json["user"]["wallet_address"] == newcomer.address
+    assert reply.json["participant"]["iban"] == "ES9121000418450200051332"
+    # and the same script signs the user in
+    nonce = api("anon").get(f"{V}/auth/nonce").json["nonce"]
+    monkeypatch.setattr(sys, "argv", ["siwe_proof.py", nonce, "localhost", "31337"])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(script, "siwe_proof.py", "exec"), {"__name__": "__main__"})
+    assert api("anon").post(f"{V}/auth/siwe", json=json.loads(out.getvalue())).status_code == 200

@@ -139,9 +139,9 @@ def build(s: Session, accounts: Accounts, documents_path: Path, session_ttl_s: i
     # assets: the FSP has two on DSO 1's grid and one on DSO 2's; FSP 2 one on DSO 2's
     def register(principal: Principal, element: str, name: str, postal_code: str) -> int:
         body = payloads.asset(w[element], name=name, postal_code=postal_code)
-        (outcome,) = asset_domain.register(s, principal, [AssetIn.model_validate_json(_json(body), strict=True)])
-        assert outcome.error is None, outcome.error
-        return outcome.asset_id
+        ((asset_id, error),) = asset_domain.register(s, principal, [AssetIn.model_validate_json(_json(body), strict=True)])
+        assert error is None, error
+        return asset_id
 
     w.ids["asset"] = register(fsp, "dso_lv_feeder", "Battery A", "28012")
     w.ids["asset_b"] = register(fsp, "dso_lv_feeder", "Battery B", "28013")
