@@ -13,6 +13,7 @@ from collections.abc import Callable
 import click
 
 from marketplace.cli.chain import progress
+from marketplace.errors import MarketplaceError
 from marketplace.settings import Settings, load_settings
 
 
@@ -33,15 +34,35 @@ def operator_admin_address(settings: Settings) -> str | None:
     return None if deployment is None else to_checksum_address(deployment.operator)
 
 
+class DatabaseUnavailable(MarketplaceError):
+    code = "database_unavailable"
+
+
 def prepare_database(settings: Settings, operator_admin: str | None, say: Callable[[str], None] = progress) -> None:
     """Migrate the database to the latest schema and create the market operator participant
-    (with ``operator_admin`` as its first admin's wallet) when there is none yet."""
+    (with ``operator_admin`` as its first admin's wallet) when there is none yet.
+
+    Raises :class:`DatabaseUnavailable` (password hidden) when the database cannot be opened.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from marketplace import db
+
+    url = settings.effective_database_url
+    try:
+        db.upgrade(url)
+    except OperationalError as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"cannot open the database {shown}: {str(exc.orig).strip().splitlines()[0]}") from exc
+    say(f"database ready ({make_url(url).get_backend_name()}, schema {db.current_revision(url)})")
+    _bootstrap(url, operator_admin, say)
+
+
+def _bootstrap(url: str, operator_admin: str | None, say: Callable[[str], None]) -> None:
     from marketplace import db
     from marketplace.domain import participants
 
-    url = settings.effective_database_url
-    db.upgrade(url)
-    say(f"database ready ({db.Database(url).backend}, schema {db.current_revision(url)})")
     if operator_admin is None:
         say("no market operator admin configured (FLEX_OPERATOR_ADMIN); approvals need one")
         return
@@ -87,7 +108,6 @@ def api(host: str | None, port: int | None, threads: int | None) -> None:
     need one (approvals) answer 503 until FLEX_RPC_URL answers.
     """
     from marketplace.app import create_app
-    from marketplace.errors import MarketplaceError
 
     overrides = {k: v for k, v in {"host": host, "port": port, "threads": threads}.items() if v is not None}
     settings = load_settings(**overrides)
@@ -95,4 +115,8 @@ def api(host: str | None, port: int | None, threads: int | None) -> None:
         prepare_database(settings, operator_admin_address(settings))
     except MarketplaceError as exc:
         raise click.ClickException(exc.message) from exc
-    serve(create_app(settings=settings), settings)
+    try:
+        app = create_app(settings=settings)
+        serve(app, settings)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from exc

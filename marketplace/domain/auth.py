@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from siwe import SiweMessage, VerificationError
 from siwe.siwe import DomainMismatch, ExpiredMessage, InvalidSignature, NotYetValidMessage
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.domain import audit
@@ -39,8 +39,13 @@ def digest(secret: str) -> str:
 
 # -------------------------------------------------------------------- SIWE
 def issue_nonce(session: Session, ttl_s: int) -> SiweNonce:
-    """A fresh single-use nonce (16 alphanumeric characters) valid for ``ttl_s`` seconds."""
+    """A fresh single-use nonce (16 alphanumeric characters) valid for ``ttl_s`` seconds.
+
+    Nonces that expired more than ``ttl_s`` ago are deleted on the way, so anonymous nonce
+    requests cannot grow the table without bound.
+    """
     now = now_s()
+    session.execute(delete(SiweNonce).where(SiweNonce.expires_at < now - ttl_s))
     nonce = SiweNonce(nonce=secrets.token_hex(8), created_at=now, expires_at=now + ttl_s)
     session.add(nonce)
     return nonce

@@ -77,12 +77,11 @@ class Principal:
 
         Foreign callers get 404 (they may not know the details of other participants).
         """
-        if self.is_operator and self.covers(grant):
-            return
-        if self.member_of(participant_id):
+        if self.is_operator or self.member_of(participant_id):
             if self.covers(grant):
                 return
-            raise Forbidden(f"this needs the {grant.value} grant", details={"grant": self.grant.value if self.grant else None})
+            raise Forbidden(f"this needs the {grant.value} grant or higher", code="grant_too_low",
+                            details={"grant": self.grant.value if self.grant else None, "needed": grant.value})
         raise NotFound("no such participant", details={"participant_id": participant_id})
 
     def require_reader_of(self, participant_id: int) -> None:

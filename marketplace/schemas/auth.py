@@ -72,7 +72,8 @@ class ApiClientCreated(ApiClientOut):
 
 class TokenRequest(Request):
     """OAuth2 client-credentials token request (RFC 6749 4.4), form-encoded. The client
-    authenticates with HTTP Basic or with ``client_id`` and ``client_secret`` in the form."""
+    authenticates with HTTP Basic or with ``client_id`` and ``client_secret`` in the form.
+    ``scope`` is accepted and ignored: a client's scope is its participant and grant."""
 
     model_config = {"strict": False, "extra": "forbid"}
 

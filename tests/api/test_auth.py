@@ -27,6 +27,20 @@ def test_nonce_says_what_the_message_must_name_and_is_stored_single_use(api, con
     assert row.used_at is None and row.expires_at == body["expires_at"] and row.expires_at - row.created_at == 600
 
 
+def test_long_expired_nonces_are_cleared_when_new_ones_are_issued(api, connection):
+    from sqlalchemy import insert
+
+    from marketplace.models.base import now_s
+
+    now = now_s()
+    connection.execute(insert(SiweNonce), [
+        {"nonce": "stale0000001", "created_at": now - 3000, "expires_at": now - 2400},
+        {"nonce": "recent000001", "created_at": now - 900, "expires_at": now - 300}])
+    api("anon").get(f"{V}/auth/nonce")
+    left = set(connection.execute(select(SiweNonce.nonce).where(SiweNonce.nonce.in_(["stale0000001", "recent000001"]))).scalars())
+    assert left == {"recent000001"}  # expired less than one lifetime ago: still says "expired", not "unknown"
+
+
 def test_sign_in_opens_a_session_bound_to_the_users_wallet(api, world, connection):
     caller, reply = _sign_in(api, world.actors["fsp"].account)
     assert reply.status_code == 200, reply.json

@@ -188,3 +188,16 @@ def test_sign_up_approval_wallet_sign_in_assets_and_prequalification_on_a_real_c
     finally:
         output = server.stop()
     assert server.process.returncode == 0, output
+
+
+def test_the_api_refuses_to_start_on_an_unreachable_database(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from marketplace.cli import main
+
+    monkeypatch.setenv("FLEX_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FLEX_DATABASE_URL", f"postgresql+psycopg://flex:s3cret@127.0.0.1:{free_port()}/flexmarket")
+    result = CliRunner().invoke(main, ["api"])
+    assert result.exit_code == 1
+    assert "cannot open the database postgresql+psycopg://flex:***@127.0.0.1" in result.output
+    assert "s3cret" not in result.output
