@@ -96,12 +96,16 @@ def test_run_serves_status_stops_cleanly_and_reuses_the_deployment(tmp_path):
     try:
         status = _wait_for(f"http://127.0.0.1:{port}/status.json").json()
         page = requests.get(f"http://127.0.0.1:{port}/status", timeout=5).text
+        health = requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).json()
+        operators = requests.get(f"http://127.0.0.1:{port}/api/v1/participants?role=market_operator", timeout=5).json()
     finally:
         output = _stop(process)
     assert process.returncode == 0, output
     assert status["chain"]["chain_id"] == 31337 and status["chain"]["block"] >= 2
     market = status["contracts"]["FlexMarket"]
     assert market in page and status["contracts"]["FlexToken"] in page
+    assert health == {"status": "ok"} and len(operators["items"]) == 1  # the API is served, its database migrated
+    assert (tmp_path / "flexmarket.sqlite").is_file() and "market operator created" in output
     assert not rpc_answers(f"http://127.0.0.1:{chain_port}"), "the anvil child outlived Ctrl-C"
     assert (tmp_path / "anvil-state.json").is_file()
 
