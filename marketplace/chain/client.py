@@ -170,6 +170,20 @@ class Chain:
         """
         if gas is None:
             gas = self.estimate(fn, sender.address, value) * GAS_MARGIN_NUM // GAS_MARGIN_DEN
+        try:
+            tx, tx_hash = self._sign_and_send(fn, sender, gas, value)
+        except ChainError as exc:
+            if "nonce too low" not in exc.message.lower():
+                raise
+            # Another process sent for this account; the node refused this transaction, so
+            # signing a new one with the node's current nonce cannot duplicate an effect.
+            tx, tx_hash = self._sign_and_send(fn, sender, gas, value)
+        receipt = self.wait(tx_hash)
+        if receipt["status"] != 1:
+            raise self._replay_failure(tx, receipt)
+        return receipt
+
+    def _sign_and_send(self, fn: Sendable, sender: LocalAccount, gas: int, value: int) -> tuple[dict, bytes]:
         base_fee = int(self.w3.eth.get_block("latest").get("baseFeePerGas") or 0)
         with self._lock:
             nonce = self._next_nonce(sender.address)
@@ -191,10 +205,7 @@ class Chain:
                 self._nonces.pop(sender.address, None)  # resync from the node next time
                 raise
             self._nonces[sender.address] = nonce + 1
-        receipt = self.wait(tx_hash)
-        if receipt["status"] != 1:
-            raise self._replay_failure(tx, receipt)
-        return receipt
+        return tx, tx_hash
 
     def send_raw(self, raw: bytes, *, attempts: int = 3) -> bytes:
         """Send a signed transaction; on a connection failure re-send the same bytes.

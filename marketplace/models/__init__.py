@@ -2,6 +2,7 @@
 
 from marketplace.models.asset import Asset, BiddingUnit, ChargingStation, Vehicle
 from marketplace.models.audit import AuditRecord
+from marketplace.models.chain import ChainCursor, ChainEvent, ChainTransaction
 from marketplace.models.auth import AccessToken, ApiClient, SiweNonce, WebSession
 from marketplace.models.grid import ForecastPoint, GridElement, TrafficLightState, Zone, ZonePostalCode
 from marketplace.models.participant import Document, Participant, User
@@ -13,6 +14,9 @@ __all__ = [
     "Asset",
     "AuditRecord",
     "BiddingUnit",
+    "ChainCursor",
+    "ChainEvent",
+    "ChainTransaction",
     "ChargingStation",
     "Document",
     "ForecastPoint",
