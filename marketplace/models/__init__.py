@@ -4,6 +4,7 @@ from marketplace.models.asset import Asset, BiddingUnit, ChargingStation, Vehicl
 from marketplace.models.audit import AuditRecord
 from marketplace.models.chain import ChainCursor, ChainEvent, ChainTransaction
 from marketplace.models.auth import AccessToken, ApiClient, SiweNonce, WebSession
+from marketplace.models.meter import MeterDataBatch, MeterDataSource, MeterReading
 from marketplace.models.grid import ForecastPoint, GridElement, TrafficLightState, Zone, ZonePostalCode
 from marketplace.models.participant import Document, Participant, User
 from marketplace.models.prequalification import Prequalification
@@ -21,6 +22,9 @@ __all__ = [
     "Document",
     "ForecastPoint",
     "GridElement",
+    "MeterDataBatch",
+    "MeterDataSource",
+    "MeterReading",
     "Participant",
     "Prequalification",
     "SiweNonce",
