@@ -1,4 +1,4 @@
-"""``flexmarket oracle ...``: check a delivery offline and simulate meters.
+"""``flexmarket oracle ...``: check a delivery offline, simulate meters, ingest meter data.
 
 ``verify`` exits 0 on a verdict (successful or not), 2 on invalid input (agreement file, meter
 data, conflicting readings; click's own usage errors also exit 2), 3 when readings needed for
@@ -30,7 +30,7 @@ MISSING_SHOWN = 20
 
 @click.group()
 def oracle() -> None:
-    """Meter oracle: verify a delivery offline, simulate meters."""
+    """Meter oracle: verify a delivery offline, simulate meters, ingest meter data."""
 
 
 def _write_json(path: str | None, data: dict[str, Any]) -> None:
@@ -150,3 +150,40 @@ def simulate(out_path: str, start_date: datetime, days: int, seed: int, fleet_te
     rows = result.write_csv(out_path)
     click.echo(f"wrote {rows} readings of {len(result.series)} meters, {days} day(s) from "
                f"{format_interval_start(start)}, to {out_path}")
+
+
+@oracle.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Meter data CSV (docs/meter-data.md).")
+def ingest(csv_path: str) -> None:
+    """Store a meter data CSV file in the market's database (FLEX_DATABASE_URL).
+
+    Readings equal to stored ones are counted as duplicates; a file with any reading that
+    disagrees with a stored one is refused whole (exit 2). Prints the batch as JSON.
+    """
+    from pathlib import Path
+
+    from marketplace import db
+    from marketplace.models.meter import MeterDataSource
+    from marketplace.settings import load_settings
+    from oracle import intake
+
+    raw = Path(csv_path).read_bytes()
+    try:
+        readings = meterdata.parse_csv(csv_path)
+    except OracleError as exc:
+        click.echo(f"error ({exc.code}): {exc.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    url = load_settings().effective_database_url
+    db.upgrade(url)
+    database = db.Database(url)
+    try:
+        with database.transaction() as session:
+            result = intake.store(session, readings, source=MeterDataSource.CLI, sha256=intake.sha256_hex(raw),
+                                  filename=Path(csv_path).name)
+    except OracleError as exc:
+        click.echo(f"error ({exc.code}): {exc.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    finally:
+        database.dispose()
+    click.echo(json.dumps(result.to_dict(), indent=2))

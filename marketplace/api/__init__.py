@@ -25,7 +25,7 @@ class IdConverter(BaseConverter):
 
 def blueprints() -> tuple:
     """Every resource's blueprint (importing them registers their routes)."""
-    from marketplace.api import assets, audit, auth, grid, meta, participants, prequalifications
+    from marketplace.api import assets, audit, auth, grid, meta, meter_data, participants, prequalifications
 
     return (
         meta.bp,
@@ -41,6 +41,7 @@ def blueprints() -> tuple:
         prequalifications.bp,
         prequalifications.products_bp,
         audit.bp,
+        meter_data.bp,
     )
 
 

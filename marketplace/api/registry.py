@@ -117,6 +117,7 @@ def route(
     body_optional: bool = False,
     csv_columns: tuple[str, ...] = (),
     csv_max_rows: int = 10_000,
+    csv_raw: bool = False,
     response: type[BaseModel] | None = None,
     response_media: str = "application/json",
     status: int = 200,
@@ -126,7 +127,8 @@ def route(
     """Declare a route of ``bp`` (whose url_prefix is ``/api/v1``).
 
     The view is called as ``view(principal, **path_args, [query=], [body=], [rows=],
-    [form=, files=])`` and returns a response model (serialised with ``status``), a
+    [form=, files=])`` — with ``csv_raw`` a CSV body arrives unparsed as ``raw=`` bytes, for
+    formats with their own strict parser — and returns a response model (serialised with ``status``), a
     ``(model, status)`` pair, or a Flask ``Response``.
     """
     if media is None:
@@ -156,7 +158,7 @@ def route(
                 raise BadRequest("this route takes no query parameters", code="unknown_parameter",
                                  details={"parameters": sorted(request.args)})
             if media:
-                kwargs.update(_read_body(op, body_optional, csv_max_rows))
+                kwargs.update(_read_body(op, body_optional, csv_max_rows, csv_raw))
             result = fn(principal, **path_args, **kwargs)
             if writes:
                 _commit()
@@ -224,7 +226,7 @@ def _media_type() -> str:
     return (request.mimetype or "").lower()
 
 
-def _read_body(op: Operation, optional: bool, csv_max_rows: int) -> dict[str, Any]:
+def _read_body(op: Operation, optional: bool, csv_max_rows: int, csv_raw: bool = False) -> dict[str, Any]:
     mime = _media_type()
     raw_length = request.content_length
     if optional and not mime and not raw_length and not request.get_data(cache=True):
@@ -236,6 +238,8 @@ def _read_body(op: Operation, optional: bool, csv_max_rows: int) -> dict[str, An
         )
     if mime == "application/json":
         return {"body": parse_json(op.body, request.get_data(cache=False))}
+    if mime == "text/csv" and csv_raw:
+        return {"raw": request.get_data(cache=False)}
     if mime == "text/csv":
         return {"rows": parse_csv(request.get_data(cache=False), op.csv_columns, csv_max_rows)}
     if mime == "multipart/form-data":

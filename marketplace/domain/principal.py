@@ -54,6 +54,11 @@ class Principal:
     def is_fsp(self) -> bool:
         return self.has_role(ParticipantRole.FSP)
 
+    @property
+    def is_meter_oracle(self) -> bool:
+        """An approved meter oracle."""
+        return self.has_role(ParticipantRole.METER_ORACLE)
+
     def covers(self, grant: Grant) -> bool:
         return self.grant is not None and self.grant.covers(grant)
 

@@ -15,6 +15,8 @@ from eth_account.signers.local import LocalAccount
 #: A valid Spanish IBAN (check digits correct).
 T0 = 1_700_001_000  # a 15-min boundary (Unix s)
 IBAN = "ES9121000418450200051332"
+#: The metering point id of the world's assets (payloads.asset's default).
+METER = "ES0021000000000001AB"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 XML = b'<?xml version="1.0" encoding="UTF-8"?><commitment signed="true"/>'
 
@@ -125,3 +127,10 @@ def activation_test(direction: str = "up", *, start: int = 1_700_000_000, step: 
         samples.append({"t": t, "setpoint_w": setpoint, "measured_w": measured})
         t += step
     return {"samples": samples}
+
+
+def meter_csv(meter_id: str = METER, start: int = T0, values: tuple[int, ...] = (1200, 1150)) -> bytes:
+    """Meter data CSV (docs/meter-data.md) of consecutive 15-min readings from ``start``."""
+    lines = ["meter_id,interval_start,energy_wh"]
+    lines += [f"{meter_id},{iso(start + 900 * i)},{v}" for i, v in enumerate(values)]
+    return ("\n".join(lines) + "\n").encode()

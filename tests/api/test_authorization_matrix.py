@@ -197,6 +197,19 @@ MATRIX: dict[str, tuple[Builder, dict[str, int]]] = {
     "GET /api/v1/products": (lambda w, a, api: Req(f"{V}/products"), everyone(200)),
     # audit
     "GET /api/v1/audit": (lambda w, a, api: Req(f"{V}/audit"), OPERATOR_ONLY_200),
+    # meter data: sources are meter oracles (any meter) and DSOs (their grid's meters)
+    "POST /api/v1/meter-data": (
+        lambda w, a, api: Req(f"{V}/meter-data", json={"readings": [
+            {"meter_id": payloads.METER, "interval_start": payloads.T0, "energy_wh": 1200}]}),
+        cells(401, 403, 201, 403, 403, 201, 403)),
+    "POST /api/v1/meter-data/upload": (
+        lambda w, a, api: Req(f"{V}/meter-data/upload", data={"file": (io.BytesIO(payloads.meter_csv()), "day.csv")},
+                              content_type="multipart/form-data"),
+        cells(401, 403, 201, 403, 403, 201, 403)),
+    "GET /api/v1/meter-data": (
+        lambda w, a, api: Req(f"{V}/meter-data?meter_id={payloads.METER}&start={payloads.T0}&end={payloads.T0 + 900}"),
+        APPROVED_READ),
+    "GET /api/v1/meter-data/batches": (lambda w, a, api: Req(f"{V}/meter-data/batches"), APPROVED_READ),
 }
 
 CASES = [pytest.param(endpoint, role, id=f"{endpoint} as {role}") for endpoint in MATRIX for role in ROLES]

@@ -87,14 +87,15 @@ def _revoked_client(c: Ctx) -> Req:
                                                  "client_secret": c.w.secrets["fsp_bot_secret"]})
 
 
-def _done_before(actor: str, method: str, path: str, json_body: Any = None) -> Callable[[Ctx], Req]:
-    """The same request made once successfully first: the second one is the bad input."""
+def _done_before(actor: str, method: str, path: str, json_body: Any = None, then: Any = None) -> Callable[[Ctx], Req]:
+    """The request made once successfully first: the second one (``then`` as its body, or the
+    same again) is the bad input."""
 
     def build(c: Ctx) -> Req:
         req = Req(method, path.format(**c.w.ids), json=json_body)
         reply = c.api(actor).request(req.method, req.path, json=req.json)
         assert reply.status_code < 300, reply.json
-        return req
+        return req if then is None else Req(method, req.path, json=then)
 
     return build
 
@@ -161,6 +162,11 @@ def R(method: str, path: str, json: Any = None, **kw) -> Callable[[Ctx], Req]:
 
 
 BIG = 17 * 1024 * 1024
+
+
+def _reading(**over) -> dict:
+    """One meter reading of the push API (overrides may carry wrong types on purpose)."""
+    return {"meter_id": payloads.METER, "interval_start": payloads.T0, "energy_wh": 1200, **over}
 BAD_JSON = {"data": b'{"items": [', "content_type": "application/json"}
 
 #: endpoint → [(case, actor, request builder, status, code)]
@@ -566,6 +572,66 @@ TABLE: dict[str, list[tuple[str, str, Callable[[Ctx], Req], int, str]]] = {
     "GET /api/v1/audit": [
         ("since not a number", "operator", R("GET", f"{V}/audit?since=yesterday"), 400, "invalid_parameter"),
         ("limit 0", "operator", R("GET", f"{V}/audit?limit=0"), 400, "invalid_parameter"),
+    ],
+    "POST /api/v1/meter-data": [
+        ("no readings field", "oracle", R("POST", f"{V}/meter-data", json={}), 422, "invalid_input"),
+        ("empty readings", "oracle", R("POST", f"{V}/meter-data", json={"readings": []}), 422, "invalid_input"),
+        ("energy as a float", "oracle", R("POST", f"{V}/meter-data", json={"readings": [
+            _reading(energy_wh=1.5)]}), 422, "invalid_input"),
+        ("energy as a string", "oracle", R("POST", f"{V}/meter-data", json={"readings": [
+            _reading(energy_wh="12")]}), 422, "invalid_input"),
+        ("interval not on a 15-min boundary", "oracle", R("POST", f"{V}/meter-data", json={"readings": [
+            _reading(interval_start=payloads.T0 + 60)]}), 422, "invalid_input"),
+        ("meter id with spaces", "oracle", R("POST", f"{V}/meter-data", json={"readings": [
+            _reading(meter_id="bad meter")]}), 422, "invalid_input"),
+        ("unknown field", "oracle", R("POST", f"{V}/meter-data", json={"readings": [_reading(unit="kWh")]}), 422,
+         "invalid_input"),
+        ("malformed JSON", "oracle", R("POST", f"{V}/meter-data", **BAD_JSON), 400, "malformed_json"),
+        ("wrong content type", "oracle", R("POST", f"{V}/meter-data", data="x", content_type="text/plain"), 415,
+         "unsupported_media_type"),
+        ("CSV with a timestamp without zone", "oracle", R("POST", f"{V}/meter-data", data=payloads.meter_csv().replace(
+            b"Z,", b",", 1), content_type="text/csv"), 422, "invalid_meter_data"),
+        ("CSV with a wrong header", "oracle", R("POST", f"{V}/meter-data", data=b"meter,start,wh\n",
+                                                content_type="text/csv"), 422, "invalid_meter_data"),
+        ("CSV not UTF-8", "oracle", R("POST", f"{V}/meter-data", data=b"\xff\xfe\x00", content_type="text/csv"),
+         422, "invalid_csv"),
+        ("disagreeing duplicates in the batch", "oracle", R("POST", f"{V}/meter-data", json={"readings": [
+            _reading(), _reading(energy_wh=999)]}), 409, "conflicting_readings"),
+        ("disagrees with a stored reading", "oracle", _done_before("oracle", "POST", f"{V}/meter-data", {
+            "readings": [_reading()]}, then={"readings": [_reading(energy_wh=999)]}), 409, "conflicting_readings"),
+        ("a DSO pushing a meter outside its grid", "dso", R("POST", f"{V}/meter-data", json={"readings": [
+            _reading(meter_id="SI-LJ-9999")]}), 403, "foreign_meter"),
+        ("oversize body", "oracle", R("POST", f"{V}/meter-data", data=b" " * BIG, content_type="text/csv"), 413,
+         "request_too_large"),
+    ],
+    "POST /api/v1/meter-data/upload": [
+        ("no file", "oracle", R("POST", f"{V}/meter-data/upload", data={}, content_type="multipart/form-data"), 422,
+         "file_required"),
+        ("a file that is not meter data", "oracle", lambda c: Req(
+            "POST", f"{V}/meter-data/upload", data={"file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")},
+            content_type="multipart/form-data"), 422, "invalid_meter_data"),
+        ("JSON instead of a form", "oracle", R("POST", f"{V}/meter-data/upload", json={"readings": []}), 415,
+         "unsupported_media_type"),
+    ],
+    "GET /api/v1/meter-data": [
+        ("no meter id", "operator", R("GET", f"{V}/meter-data?start={payloads.T0}&end={payloads.T0}"), 400,
+         "invalid_parameter"),
+        ("start not on a 15-min boundary", "operator", R(
+            "GET", f"{V}/meter-data?meter_id={payloads.METER}&start={payloads.T0 + 1}&end={payloads.T0 + 900}"), 400,
+         "invalid_parameter"),
+        ("end before start", "operator", R(
+            "GET", f"{V}/meter-data?meter_id={payloads.METER}&start={payloads.T0 + 900}&end={payloads.T0}"), 422,
+         "invalid_input"),
+        ("more than 31 days", "operator", R(
+            "GET", f"{V}/meter-data?meter_id={payloads.METER}&start={payloads.T0}&end={payloads.T0 + 32 * 86400}"), 422,
+         "invalid_input"),
+        ("an FSP asking for a meter not its own", "fsp", R(
+            "GET", f"{V}/meter-data?meter_id=SI-LJ-9999&start={payloads.T0}&end={payloads.T0}"), 404, "not_found"),
+    ],
+    "GET /api/v1/meter-data/batches": [
+        ("limit 0", "oracle", R("GET", f"{V}/meter-data/batches?limit=0"), 400, "invalid_parameter"),
+        ("an FSP asking for another participant's batches", "fsp", R(
+            "GET", f"{V}/meter-data/batches?participant_id={{dso}}"), 404, "not_found"),
     ],
 }
 
