@@ -19,30 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account.messages import SignableMessage, encode_typed_data
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import is_address
 
+from marketplace.chain import typed_data as chain_typed_data
 from oracle.errors import AttestationError
 
-#: EIP-712 domain name and version of the FlexMarket contract.
-DOMAIN_NAME = "FlexMarket"
-DOMAIN_VERSION = "1"
 #: Largest ``uint128``.
 UINT128_MAX = 2**128 - 1
-
-ATTESTATION_TYPES: dict[str, list[dict[str, str]]] = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
-    "Attestation": [
-        {"name": "agreementId", "type": "bytes32"},
-        {"name": "deliveredWh", "type": "uint128"},
-    ],
-}
 
 
 def agreement_id_bytes(agreement_id: bytes | str) -> bytes:
@@ -62,35 +47,24 @@ def typed_data(
     agreement_id: bytes | str, delivered_wh: int, *, chain_id: int, verifying_contract: str
 ) -> dict[str, Any]:
     """The full EIP-712 message (``types``, ``primaryType``, ``domain``, ``message``) of an
-    attestation, as MetaMask's ``eth_signTypedData_v4`` and eth-account take it."""
+    attestation, as MetaMask's ``eth_signTypedData_v4`` and eth-account take it — after
+    checking every value (the document itself is :mod:`marketplace.chain.typed_data`'s)."""
     if not isinstance(delivered_wh, int) or isinstance(delivered_wh, bool) or not 0 <= delivered_wh <= UINT128_MAX:
         raise AttestationError(f"delivered energy must be an integer 0..2**128-1 Wh, got {delivered_wh!r}")
-    if not isinstance(chain_id, int) or chain_id <= 0:
+    if not isinstance(chain_id, int) or isinstance(chain_id, bool) or chain_id <= 0:
         raise AttestationError(f"chain id must be a positive integer, got {chain_id!r}")
-    if not is_address(verifying_contract):
+    if not isinstance(verifying_contract, str) or not is_address(verifying_contract):
         raise AttestationError(f"verifying contract {verifying_contract!r} is not an address")
-    return {
-        "types": ATTESTATION_TYPES,
-        "primaryType": "Attestation",
-        "domain": {
-            "name": DOMAIN_NAME,
-            "version": DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": to_checksum_address(verifying_contract),
-        },
-        "message": {"agreementId": agreement_id_bytes(agreement_id), "deliveredWh": delivered_wh},
-    }
+    return chain_typed_data.attestation_typed_data(
+        chain_id, verifying_contract, agreement_id_bytes(agreement_id), delivered_wh
+    )
 
 
 def digest(agreement_id: bytes | str, delivered_wh: int, *, chain_id: int, verifying_contract: str) -> bytes:
     """The 32-byte EIP-712 digest the contract's ``attestationDigest`` returns."""
-    message = typed_data(agreement_id, delivered_wh, chain_id=chain_id, verifying_contract=verifying_contract)
-    return _eip191_hash(encode_typed_data(full_message=message))
-
-
-def _eip191_hash(signable: SignableMessage) -> bytes:
-    """keccak256(0x19 || version || domain separator || struct hash): the EIP-712 digest."""
-    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+    return chain_typed_data.digest(
+        typed_data(agreement_id, delivered_wh, chain_id=chain_id, verifying_contract=verifying_contract)
+    )
 
 
 @dataclass(frozen=True)
@@ -114,11 +88,12 @@ def compact(signature: bytes) -> tuple[bytes, bytes]:
     """EIP-2098 ``(r, vs)`` of a 65-byte ``r || s || v`` signature (v 27/28 or 0/1)."""
     if len(signature) != 65:
         raise AttestationError(f"a signature is 65 bytes, got {len(signature)}")
-    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
-    parity = v - 27 if v >= 27 else v
-    if parity not in (0, 1) or s >> 255:
+    if int.from_bytes(signature[32:64], "big") >> 255:
         raise AttestationError("signature has an invalid v or a high s")
-    return r, (s | (parity << 255)).to_bytes(32, "big")
+    try:
+        return chain_typed_data.compact(signature)
+    except ValueError:
+        raise AttestationError("signature has an invalid v or a high s") from None
 
 
 def sign_attestation(
@@ -130,7 +105,7 @@ def sign_attestation(
     signature = bytes(signed.signature)
     r, vs = compact(signature)
     return SignedAttestation(
-        agreement_id=message["message"]["agreementId"],
+        agreement_id=agreement_id_bytes(agreement_id),
         delivered_wh=delivered_wh,
         signer=account.address,
         digest=bytes(signed.message_hash),

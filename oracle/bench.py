@@ -61,6 +61,17 @@ def _seconds(ns: int) -> float:
     return round(ns / 1_000_000_000, 3)
 
 
+def bench_day(
+    meters: int = 10_000, agreements: int = 1_000, meters_per_agreement: int = 10, seed: int = 0
+) -> tuple[simulator.Simulation, list[Agreement]]:
+    """One simulated day of ``meters`` meters and the benchmark agreements over them; every
+    fourth agreement's meters under-deliver on purpose (half of the ordered quantity)."""
+    fleet = fleet_of(meters)
+    terms = bench_agreements(sorted(simulator.meter_ids_for(fleet)), agreements, meters_per_agreement)
+    activations = [simulator.Activation.from_agreement(t, 50 if k % 4 == 3 else 100) for k, t in enumerate(terms)]
+    return simulator.simulate(fleet, seed=seed, start=BENCH_DAY, days=1, activations=activations), terms
+
+
 def measure(
     meters: int = 10_000, agreements: int = 1_000, meters_per_agreement: int = 10, seed: int = 0
 ) -> dict[str, Any]:
@@ -69,11 +80,7 @@ def measure(
     Returns the figures as a JSON-ready dict: ``parse_s``, ``verify_s`` (seconds), ``rows``,
     ``meters``, ``agreements``, ``verdicts``, ``successes``, ``csv_bytes``.
     """
-    fleet = fleet_of(meters)
-    terms = bench_agreements(sorted(simulator.meter_ids_for(fleet)), agreements, meters_per_agreement)
-    # Every fourth agreement under-delivers on purpose (half of the ordered quantity).
-    activations = [simulator.Activation.from_agreement(t, 50 if k % 4 == 3 else 100) for k, t in enumerate(terms)]
-    simulation = simulator.simulate(fleet, seed=seed, start=BENCH_DAY, days=1, activations=activations)
+    simulation, terms = bench_day(meters, agreements, meters_per_agreement, seed)
     with tempfile.TemporaryDirectory(prefix="flexmarket-bench-") as folder:
         path = os.path.join(folder, "readings.csv")
         simulation.write_csv(path)

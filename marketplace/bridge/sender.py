@@ -108,7 +108,7 @@ class TransactionSender:
         if gas is None:
             gas = self.chain.estimate(fn, account.address) * chain_client.GAS_MARGIN_NUM // chain_client.GAS_MARGIN_DEN
         record = self._record(key, fn, account, purpose or key.split(":", 1)[0], gas)
-        return self._finish(record, wait)
+        return self._send(record, wait)
 
     def find(self, key: str) -> TxRecord | None:
         """The record for ``key``, if any."""
@@ -204,23 +204,30 @@ class TransactionSender:
                 return self._update(record.id, status=TxStatus.DROPPED,
                                     error="the nonce was used by another transaction; this one can never be mined")
         if receipt is None:
-            self.chain.send_raw(bytes.fromhex(self._raw(record.id)[2:]))
-            record = self._update(record.id, status=TxStatus.SENT, attempts=1)
-            if not wait:
-                return record
-            receipt = self.chain.wait(bytes.fromhex(record.tx_hash[2:]), timeout=self.receipt_timeout_s)
+            return self._send(record, wait)
         return self._settle(record, receipt)
 
-    def _settle(self, record: TxRecord, receipt: Any) -> TxRecord:
+    def _send(self, record: TxRecord, wait: bool) -> TxRecord:
+        """Send the recorded bytes; with ``wait`` record the outcome, else mark it sent.
+
+        A crash anywhere here leaves the row signed or sent; :meth:`resume` finishes it.
+        """
+        self.chain.send_raw(bytes.fromhex(self._raw(record.id)[2:]))
+        if not wait:
+            return self._update(record.id, status=TxStatus.SENT, attempts=1)
+        receipt = self.chain.wait(bytes.fromhex(record.tx_hash[2:]), timeout=self.receipt_timeout_s)
+        return self._settle(record, receipt, attempts=1)
+
+    def _settle(self, record: TxRecord, receipt: Any, *, attempts: int = 0) -> TxRecord:
         fields = {
             "block_number": int(receipt["blockNumber"]),
             "gas_used": int(receipt["gasUsed"]),
             "contract_address": receipt.get("contractAddress"),
         }
         if receipt["status"] == 1:
-            return self._update(record.id, status=TxStatus.MINED, **fields)
+            return self._update(record.id, status=TxStatus.MINED, attempts=attempts, **fields)
         revert = self._replay(record, receipt)
-        failed = self._update(record.id, status=TxStatus.FAILED, error=revert.message, **fields)
+        failed = self._update(record.id, status=TxStatus.FAILED, error=revert.message, attempts=attempts, **fields)
         raise TransactionFailed(failed, revert)
 
     def _replay(self, record: TxRecord, receipt: Any) -> ContractRevert | ChainError:
