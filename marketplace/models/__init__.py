@@ -30,6 +30,7 @@ from marketplace.models.market import (
 )
 from marketplace.models.auth import AccessToken, ApiClient, SiweNonce, WebSession
 from marketplace.models.meter import MeterDataBatch, MeterDataSource, MeterReading
+from marketplace.models.oracle import DisputeStatus, OracleVerdict, StatementDispute, VerdictStatus
 from marketplace.models.grid import ForecastPoint, GridElement, TrafficLightState, Zone, ZonePostalCode
 from marketplace.models.participant import Document, Participant, User
 from marketplace.models.prequalification import Prequalification
@@ -53,6 +54,7 @@ __all__ = [
     "ChainTransaction",
     "ChargingStation",
     "CreditAccount",
+    "DisputeStatus",
     "Document",
     "FlexRequest",
     "FlexibilityNeed",
@@ -66,6 +68,7 @@ __all__ = [
     "MeterDataSource",
     "MeterReading",
     "Notification",
+    "OracleVerdict",
     "Participant",
     "Prequalification",
     "Qualification",
@@ -73,10 +76,12 @@ __all__ = [
     "RequestInterval",
     "SchedulerLease",
     "SiweNonce",
+    "StatementDispute",
     "TrafficLightState",
     "UnitLimitation",
     "User",
     "Vehicle",
+    "VerdictStatus",
     "WebSession",
     "WebhookDelivery",
     "WebhookSubscription",
