@@ -307,6 +307,8 @@ class FlexRequest(Base):
     delivery_start: Mapped[int] = int_column()
     delivery_end: Mapped[int] = int_column()
     canonical: Mapped[str | None] = mapped_column(Text)
+    #: The clearing result of the request's book (docs/clearing-format.md), kept for the results views.
+    clearing_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     created_at: Mapped[int] = time_column(default_now=True)
     created_by_user_id: Mapped[int | None] = fk("user.id", nullable=True, index=False)
@@ -396,6 +398,9 @@ class ChainRequest(Base):
     agreed: Mapped[int | None] = int_column(nullable=True)
     refund: Mapped[int | None] = int_column(nullable=True)
     cancelled_tx: Mapped[str | None] = mapped_column(String(66))
+    #: What the award gives each winning bid, per quarter-hour, written before the award is sent:
+    #: ``{"<bid id>": [[start, Wh], ...]}`` (the clearing's accepted lines, or the DSO's pick).
+    award_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[int] = time_column(default_now=True)
 
     request: Mapped[FlexRequest] = relationship(back_populates="legs")
