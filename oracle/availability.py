@@ -11,14 +11,14 @@ energy: :func:`marketplace.settlement.payment` (floor(price x Wh / 1e6)). Here::
 
     capacity_wh = floor(capacity_w x service_s / 3600)          (W x h = Wh of availability)
     amount      = payment(price_per_mw_h, capacity_wh)
-    scaled_wh   = floor(capacity_w x service_s x successful / (3600 x activations))
-    payment     = payment(price_per_mw_h, scaled_wh)            (= amount when none failed)
+    scaled_wh   = floor(capacity_wh x successful / activations) (capacity_wh when none failed)
+    payment     = payment(price_per_mw_h, scaled_wh)
     refund      = amount - payment                              (back to the DSO)
 
-Rounding happens twice at most, both times down: once to whole Wh of availability (exact
-when capacity_w x service_s is a multiple of 3600, e.g. whole hours or a capacity that is a
-multiple of 4 W), once to whole base units inside ``payment``. So payment <= amount and
-payment + refund == amount, always.
+``capacity_wh`` is the availability agreement's on-chain quantity; the meter oracle attests
+``scaled_wh`` as its delivered energy (threshold 0, no penalty), so the contract pays exactly
+``payment``. Every rounding is down (to whole Wh, to whole base units), so payment <= amount
+and payment + refund == amount, always.
 """
 
 from __future__ import annotations
@@ -67,9 +67,17 @@ def settle_availability(
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     if successful > activations:
         raise ValueError(f"successful activations ({successful}) exceed activations ({activations})")
-    amount = payment(price_per_mw_h, capacity_w * service_s // HOUR_S)
-    if successful == activations:
-        paid = amount
-    else:
-        paid = payment(price_per_mw_h, capacity_w * service_s * successful // (HOUR_S * activations))
+    capacity_wh = capacity_w * service_s // HOUR_S
+    amount = payment(price_per_mw_h, capacity_wh)
+    paid = payment(price_per_mw_h, scaled_wh(capacity_wh, activations, successful))
     return AvailabilitySplit(amount, paid, amount - paid, activations, successful)
+
+
+def scaled_wh(quantity_wh: int, activations: int, successful: int) -> int:
+    """The availability Wh-equivalent earned: all of ``quantity_wh`` when no activation failed
+    (or none was requested), else quantity x successful / activations, rounded down."""
+    if successful > activations or min(quantity_wh, activations, successful) < 0:
+        raise ValueError("need 0 <= successful <= activations and a non-negative quantity")
+    if successful == activations:
+        return quantity_wh
+    return quantity_wh * successful // activations

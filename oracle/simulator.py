@@ -419,12 +419,31 @@ def simulate(
     activations: Sequence[Activation] = (),
 ) -> Simulation:
     """Simulate ``fleet`` (device kind -> count) for ``days`` UTC days from ``start`` (Unix s,
-    a midnight UTC), applying ``activations`` in window order. Deterministic in ``seed``."""
+    a midnight UTC), applying ``activations`` in window order. Deterministic in ``seed``.
+    Meter ids are :func:`meter_ids_for` the fleet."""
     unknown = set(fleet) - set(KINDS)
     if unknown:
         raise SimulationError(f"unknown device kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
     if any(count < 0 for count in fleet.values()):
         raise SimulationError("device counts must not be negative")
+    kinds = {m: next(k for k, p in PREFIXES.items() if m.startswith(p + "-")) for m in meter_ids_for(fleet)}
+    return simulate_meters(kinds, seed=seed, start=start, days=days, activations=activations)
+
+
+def simulate_meters(
+    kinds: Mapping[str, str],
+    *,
+    seed: int,
+    start: int,
+    days: int = 1,
+    activations: Sequence[Activation] = (),
+) -> Simulation:
+    """Simulate the named meters (meter id -> device kind, one of KINDS) for ``days`` UTC days
+    from ``start`` (a midnight UTC), applying ``activations``. Deterministic in ``seed`` and
+    each meter id: a meter's own load does not depend on which other meters are simulated."""
+    unknown = set(kinds.values()) - set(KINDS)
+    if unknown:
+        raise SimulationError(f"unknown device kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
     if start % DAY_S:
         raise SimulationError(f"the simulation starts at a midnight UTC (a multiple of {DAY_S} s), got {start}")
     if not 1 <= days <= 366:
@@ -432,9 +451,7 @@ def simulate(
     n = days * INTERVALS_PER_DAY
     weather = _Weather(seed)
     devices: dict[str, _Device] = {}
-    kinds: dict[str, str] = {}
-    for meter_id in meter_ids_for(fleet):
-        kind = next(k for k, p in PREFIXES.items() if meter_id.startswith(p + "-"))
+    for meter_id, kind in kinds.items():
         rng = random.Random(f"flexmarket-meter:{seed}:{meter_id}")
         if kind == "ev":
             devices[meter_id] = _Charger(meter_id, start, n, _home_sessions(rng, start, days))
@@ -446,9 +463,8 @@ def simulate(
             devices[meter_id] = _HeatPump(meter_id, rng, start, n, weather)
         else:
             devices[meter_id] = _PvHousehold(meter_id, rng, start, n, weather)
-        kinds[meter_id] = kind
     series = {m: list(device.base) for m, device in devices.items()}
-    simulation = Simulation(start, n, kinds, series, {m: device.base for m, device in devices.items()})
+    simulation = Simulation(start, n, dict(kinds), series, {m: device.base for m, device in devices.items()})
     for activation in sorted(activations, key=lambda a: a.intervals[0][0] if a.intervals else 0):
         _activate(simulation, devices, activation)
     return simulation

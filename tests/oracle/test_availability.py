@@ -51,3 +51,13 @@ def test_payment_never_exceeds_the_amount_and_the_rest_is_refunded(price, capaci
     assert 0 <= split.payment <= split.amount and split.payment + split.refund == split.amount
     if successful == activations:
         assert split.payment == split.amount
+
+
+def test_scaled_wh_is_what_the_oracle_attests_for_the_availability_leg():
+    from oracle.availability import scaled_wh
+
+    assert scaled_wh(1_000_000, 0, 0) == scaled_wh(1_000_000, 3, 3) == 1_000_000
+    assert scaled_wh(1_000_000, 3, 2) == 666_666
+    assert scaled_wh(7, 3, 1) == 2
+    with pytest.raises(ValueError):
+        scaled_wh(10, 1, 2)
