@@ -14,9 +14,10 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     service API under ``/api/v1``. The database schema is not created here: ``flexmarket api`` and
     ``flexmarket run`` migrate it at start (``marketplace.db.upgrade``).
 
-    ``test_config`` may carry ``FLEX_DATABASE`` (a :class:`marketplace.db.Database`) and
-    ``FLEX_CHAIN_GATEWAY`` (a :class:`marketplace.domain.chain_gateway.ChainGateway`) to use
-    instead of those built from the settings.
+    ``test_config`` may carry ``FLEX_DATABASE`` (a :class:`marketplace.db.Database`),
+    ``FLEX_CHAIN_GATEWAY`` (a :class:`marketplace.domain.chain_gateway.ChainGateway`) and
+    ``FLEX_CLOCK`` (an object with ``now()``, Unix s) to use instead of those built from the
+    settings.
     """
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()), instance_relative_config=True)
@@ -33,6 +34,10 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     database = app.config.get("FLEX_DATABASE") or Database(settings.effective_database_url)
     database.init_app(app)
     app.extensions["flexmarket.chain"] = app.config.get("FLEX_CHAIN_GATEWAY") or ChainGateway(settings)
+    from marketplace.market.services import MarketServices
+
+    app.extensions["flexmarket.market"] = MarketServices(
+        database, app.extensions["flexmarket.chain"], settings, clock=app.config.get("FLEX_CLOCK"))
 
     app.register_blueprint(status.bp)
     from marketplace import web

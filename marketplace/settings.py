@@ -59,6 +59,29 @@ class Settings(BaseSettings):
     #: Worker threads of the WSGI server.
     threads: int = 8
 
+    # ---------------------------------------------------------------- market
+    #: The market's clock: ``wall`` (the system clock) or ``chain`` (the latest block's time,
+    #: for local dev chains whose time is moved by hand: the demo and tests).
+    clock: str = "wall"
+    #: Seconds after gate closure within which the award must happen (never past delivery start).
+    award_window_s: int = 3600
+    #: Seconds after the end of delivery within which the oracle may attest.
+    attest_window_s: int = 7 * 24 * 3600
+    #: Guarantee per qualified MW, token base units (seed table 2: EUR 50).
+    guarantee_per_mw: int = 50_000_000
+    #: A short-term session opened for a grid tool's need closes its gate this long before delivery, s.
+    st_gate_lead_s: int = 300
+    #: Seconds between scheduler rounds, and the leader lease's length.
+    scheduler_interval_s: int = 5
+    scheduler_lease_s: int = 30
+    #: Seconds between event indexer polls; blocks rescanned each poll (reorganisations).
+    indexer_interval_s: int = 1
+    indexer_rescan_blocks: int = 12
+    #: Webhook deliveries: attempts before giving up; first retry delay, s (doubling).
+    webhook_max_attempts: int = 8
+    webhook_retry_s: int = 30
+    webhook_timeout_s: int = 5
+
     @property
     def sqlite_path(self) -> Path:
         return self.instance_path / "flexmarket.sqlite"

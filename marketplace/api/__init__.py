@@ -25,7 +25,20 @@ class IdConverter(BaseConverter):
 
 def blueprints() -> tuple:
     """Every resource's blueprint (importing them registers their routes)."""
-    from marketplace.api import assets, audit, auth, grid, meta, meter_data, participants, prequalifications
+    from marketplace.api import (
+        assets,
+        audit,
+        auth,
+        flex_requests,
+        grid,
+        market,
+        meta,
+        meter_data,
+        outcomes,
+        participants,
+        prequalifications,
+        trading,
+    )
 
     return (
         meta.bp,
@@ -39,7 +52,13 @@ def blueprints() -> tuple:
         assets.bp,
         assets.units_bp,
         prequalifications.bp,
-        prequalifications.products_bp,
+        market.products_bp,
+        market.bp,
+        market.sessions_bp,
+        flex_requests.bp,
+        trading.bp,
+        outcomes.bp,
+        outcomes.notifications_bp,
         audit.bp,
         meter_data.bp,
     )

@@ -18,6 +18,11 @@ def gateway() -> ChainGateway:
     return current_app.extensions["flexmarket.chain"]
 
 
+def market():
+    """The market's services (database, chain, clock) of this app."""
+    return current_app.extensions["flexmarket.market"]
+
+
 def siwe_domain() -> str:
     """The domain SIWE messages must name: configured, else this request's Host."""
     return settings().siwe_domain or request.host

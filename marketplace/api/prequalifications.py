@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from marketplace.api import bulk, present
-from marketplace.api.registry import PUBLIC, roles, route
+from marketplace.api.registry import roles, route
 from marketplace.db import session
 from marketplace.domain import prequalification as domain
 from marketplace.domain.principal import Principal
-from marketplace.domain.products import PRODUCTS
 from marketplace.models.enums import Grant, ParticipantRole
 from marketplace.schemas.assets import (
     MAX_BULK_ITEMS,
@@ -18,13 +17,11 @@ from marketplace.schemas.assets import (
     PrequalificationIn,
     PrequalificationOut,
     PrequalificationQuery,
-    ProductOut,
     Review,
 )
 from marketplace.schemas.common import BulkResult, Page
 
 bp = Blueprint("prequalifications", __name__, url_prefix="/api/v1")
-products_bp = Blueprint("products", __name__, url_prefix="/api/v1")
 
 READER = roles(ParticipantRole.MARKET_OPERATOR, ParticipantRole.DSO, ParticipantRole.FSP)
 FSP_WRITER = roles(ParticipantRole.FSP, grant=Grant.TRADER)
@@ -87,10 +84,3 @@ def run_test(principal: Principal, attempt_id: int, body: ActivationTestIn):
     judged against the product's tolerances (``GET /products``). The verdict and its numbers
     are in ``test_result``."""
     return present.prequalification(domain.run_test(session(), principal, attempt_id, body))
-
-
-@route(products_bp, "/products", "GET", summary="Products and their prequalification test tolerances",
-       access=PUBLIC, response=Page[ProductOut])
-def list_products(principal: Principal):
-    items = [ProductOut.model_validate(spec.to_dict()) for spec in PRODUCTS.values()]
-    return Page[ProductOut](items=items, next_after=None)

@@ -18,10 +18,14 @@ COMMANDS: dict[str, str] = {
     "bench": "marketplace.cli.bench:bench",
     "chain": "marketplace.cli.chain:chain",
     "clear": "marketplace.clearing.cli:clear",
+    "close-gate": "marketplace.cli.market:close_gate",
     "compile": "marketplace.cli.chain:compile_contracts",
     "deploy": "marketplace.cli.chain:deploy",
+    "indexer": "marketplace.cli.market:indexer",
     "oracle": "oracle.cli:oracle",
+    "reconcile": "marketplace.cli.market:reconcile",
     "run": "marketplace.cli.run:run",
+    "scheduler": "marketplace.cli.market:scheduler",
 }
 
 

@@ -311,6 +311,11 @@ def delete_bidding_unit(session: Session, principal: Principal, unit_id: int) ->
     unit = session.get(BiddingUnit, unit_id)
     if unit is None or unit.fsp_id != principal.participant_id:
         raise NotFound("no such bidding unit of yours", details={"bidding_unit_id": unit_id})
+    from marketplace.models import Bid, UnitLimitation
+
+    if session.scalars(select(Bid.id).where(Bid.bidding_unit_id == unit.id).limit(1)).first() is not None or \
+            session.scalars(select(UnitLimitation.id).where(UnitLimitation.bidding_unit_id == unit.id).limit(1)).first():
+        raise Conflict("the bidding unit has bids or limitations in the market; it stays", code="bidding_unit_in_use")
     before = {**audit.snapshot(unit), "asset_ids": [a.id for a in unit.assets]}
     session.execute(update(Asset).where(Asset.bidding_unit_id == unit.id).values(bidding_unit_id=None))
     session.delete(unit)

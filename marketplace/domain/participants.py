@@ -346,17 +346,13 @@ def _looks_like(media_type: str, head: bytes) -> bool:
     return text.startswith(b"<?xml") or text.startswith(b"<")
 
 
-def store_document(
-    session: Session, principal: Principal, participant_id: int, kind: DocumentKind, filename: str,
-    stream: BinaryIO, documents_path: Path, max_bytes: int,
-) -> Document:
-    """Check and store an uploaded document; returns its record.
+def save_file(filename: str, stream: BinaryIO, documents_path: Path, max_bytes: int) -> tuple[str, int, str, str]:
+    """Check and store an uploaded .pdf or .xml file under ``documents_path/<sha256[:2]>/<sha256>``;
+    returns (media type, size in bytes, SHA-256 hex, a safe file name).
 
     Refused: another extension than .pdf/.xml (415), content not matching it (422), more than
-    ``max_bytes`` (413). The file is written under ``documents_path/<sha256[:2]>/<sha256>``.
+    ``max_bytes`` (413), an empty file (422).
     """
-    principal.require_manager_of(participant_id)
-    get(session, participant_id)
     suffix = Path(filename or "").suffix.lower()
     media_type = _DOCUMENT_TYPES.get(suffix)
     if media_type is None:
@@ -390,6 +386,21 @@ def store_document(
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
     safe = _SAFE_NAME.sub("_", Path(filename).name)[:255] or f"document{suffix}"
+    return media_type, size, hexdigest, safe
+
+
+def store_document(
+    session: Session, principal: Principal, participant_id: int, kind: DocumentKind, filename: str,
+    stream: BinaryIO, documents_path: Path, max_bytes: int,
+) -> Document:
+    """Check and store an uploaded document; returns its record.
+
+    Refused: another extension than .pdf/.xml (415), content not matching it (422), more than
+    ``max_bytes`` (413). The file is written under ``documents_path/<sha256[:2]>/<sha256>``.
+    """
+    principal.require_manager_of(participant_id)
+    get(session, participant_id)
+    media_type, size, hexdigest, safe = save_file(filename, stream, documents_path, max_bytes)
     document = Document(
         participant_id=participant_id, kind=kind, filename=safe, media_type=media_type, size_bytes=size,
         sha256=hexdigest, uploaded_at=now_s(), uploaded_by_user_id=principal.acting_as_user_id,

@@ -398,8 +398,9 @@ class ChainRequest(Base):
     agreed: Mapped[int | None] = int_column(nullable=True)
     refund: Mapped[int | None] = int_column(nullable=True)
     cancelled_tx: Mapped[str | None] = mapped_column(String(66))
-    #: What the award gives each winning bid, per quarter-hour, written before the award is sent:
-    #: ``{"<bid id>": [[start, Wh], ...]}`` (the clearing's accepted lines, or the DSO's pick).
+    #: What the award gives each winning bid, written before the award is sent (the clearing's
+    #: accepted lines, or the DSO's pick): ``{"<bid id>": {"quantity_wh", "price_per_mwh",
+    #: "intervals": [[start, Wh], ...]}}``.
     award_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[int] = time_column(default_now=True)
 

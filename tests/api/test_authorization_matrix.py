@@ -21,6 +21,7 @@ from eth_account import Account
 
 from marketplace.api import operations
 from tests.api import payloads
+from tests.api.market_matrix import MARKET_MATRIX
 from tests.api.world import ROLES, World
 
 
@@ -173,8 +174,8 @@ MATRIX: dict[str, tuple[Builder, dict[str, int]]] = {
     "POST /api/v1/bidding-units": (
         lambda w, a, api: Req(f"{V}/bidding-units", json={"name": "Unit A", "asset_ids": [w["asset"]]}), FSP_WRITE_201),
     "GET /api/v1/bidding-units/<id:unit_id>": (lambda w, a, api: Req(f"{V}/bidding-units/{w['unit']}"), ASSET_READ),
-    "DELETE /api/v1/bidding-units/<id:unit_id>": (
-        lambda w, a, api: Req(f"{V}/bidding-units/{w['unit']}"), FSP_WRITE_200),
+    "DELETE /api/v1/bidding-units/<id:unit_id>": (  # the world's unit bids in the market: it stays
+        lambda w, a, api: Req(f"{V}/bidding-units/{w['unit']}"), cells(401, 403, 403, 409, 403, 403, 403)),
     # prequalification
     "GET /api/v1/prequalifications": (lambda w, a, api: Req(f"{V}/prequalifications"), ASSET_READ),
     "POST /api/v1/prequalifications": (
@@ -211,6 +212,8 @@ MATRIX: dict[str, tuple[Builder, dict[str, int]]] = {
         APPROVED_READ),
     "GET /api/v1/meter-data/batches": (lambda w, a, api: Req(f"{V}/meter-data/batches"), APPROVED_READ),
 }
+
+MATRIX.update(MARKET_MATRIX)
 
 CASES = [pytest.param(endpoint, role, id=f"{endpoint} as {role}") for endpoint in MATRIX for role in ROLES]
 

@@ -22,6 +22,7 @@ from marketplace.api import operations
 from marketplace.models import SiweNonce
 from marketplace.models.base import now_s
 from tests.api import payloads
+from tests.api.market_bad_input import MARKET_TABLE
 from tests.api.world import World
 
 V = "/api/v1"
@@ -634,6 +635,8 @@ TABLE: dict[str, list[tuple[str, str, Callable[[Ctx], Req], int, str]]] = {
             "GET", f"{V}/meter-data/batches?participant_id={{dso}}"), 404, "not_found"),
     ],
 }
+
+TABLE.update(MARKET_TABLE)
 
 CASES = [
     pytest.param(endpoint, case, actor, build, status, code, id=f"{endpoint} {case}")

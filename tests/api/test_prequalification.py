@@ -123,16 +123,17 @@ def test_who_sees_which_prequalifications(api, world):
     def ids(actor):
         return {p["id"] for p in api(actor).get(f"{V}/prequalifications").json["items"]}
 
-    mine = {world["pq_review"], world["pq_test"], world["pq_c"]}
+    mine = {world["pq_review"], world["pq_test"], world["pq_c"], world["pq_lt"]}
     assert ids("fsp") == mine and ids("operator") == mine
-    assert ids("dso") == {world["pq_review"], world["pq_test"]} and ids("dso2") == {world["pq_c"]}
+    assert ids("dso") == {world["pq_review"], world["pq_test"], world["pq_lt"]} and ids("dso2") == {world["pq_c"]}
     assert ids("fsp2") == set()
     pending = api("dso").get(f"{V}/prequalifications?status=pending&direction=up").json["items"]
     assert [p["id"] for p in pending] == [world["pq_review"]]
 
 
 def test_products_publish_their_test_tolerances(api):
-    products = {p["product"]: p for p in api("anon").get(f"{V}/products").json["items"]}
+    catalogue = api("anon").get(f"{V}/products").json["items"]
+    products = {p["category"]: p["prequalification_test"] for p in catalogue}
     assert set(products) == {"st_energy", "lt_availability", "lt_activation"}
     st = products["st_energy"]
     assert (st["min_change_w"], st["preparation_s"], st["max_response_s"], st["hold_s"]) == (1_000, 150, 300, 900)

@@ -26,7 +26,7 @@ from marketplace.models.enums import DocumentKind, Grant, ParticipantStatus
 from marketplace.schemas.assets import AssetIn, BiddingUnitIn, PrequalificationIn
 from marketplace.schemas.grid import ForecastPointIn, GridElementIn, TrafficLightIn, ZoneIn
 from marketplace.schemas.participants import SignUp, UserIn
-from tests.api import payloads
+from tests.api import market_world, payloads
 from tests.helpers import Accounts
 
 #: The roles of the authorization matrix (columns), beside anonymous.
@@ -163,6 +163,7 @@ def build(s: Session, accounts: Accounts, documents_path: Path, session_ttl_s: i
         w.secrets[f"{name}_client_id"] = client.client_id
         w.secrets[f"{name}_secret"] = secret
         w.actors[name] = Actor(name, None, None, client.participant_id, bearer=token)
+    market_world.build(s, w, documents_path)
     return w
 
 
