@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     operator_key: SecretStr = SecretStr("")
     #: File holding the operator's private key (hex), instead of ``operator_key``.
     operator_keyfile: Path | None = None
+    #: The meter oracle's private key (hex), or a file holding it. Empty on the local dev
+    #: chain: dev account ``devkeys.DEV_ORACLE_INDEX``.
+    oracle_key: SecretStr = SecretStr("")
+    oracle_keyfile: Path | None = None
+    #: Seconds between oracle worker rounds.
+    oracle_interval_s: int = 5
     #: Seconds between receipt polls; short on a local node.
     poll_latency_s: float = 0.02
 

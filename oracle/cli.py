@@ -187,3 +187,51 @@ def ingest(csv_path: str) -> None:
     finally:
         database.dispose()
     click.echo(json.dumps(result.to_dict(), indent=2))
+
+
+@oracle.command()
+@click.option("--once", is_flag=True, help="Run one round, print its report as JSON and exit.")
+def run(once: bool) -> None:
+    """Judge ended deliveries from the stored meter readings and attest them on chain.
+
+    Uses the market's database (FLEX_DATABASE_URL), chain (FLEX_RPC_URL) and deployment
+    record, and the meter oracle's key (FLEX_ORACLE_KEY or FLEX_ORACLE_KEYFILE; a dev key on
+    the local dev chain). Runs a round every FLEX_ORACLE_INTERVAL_S seconds until Ctrl-C.
+    """
+    import signal
+    import threading
+
+    from marketplace import db
+    from marketplace.chain.client import Chain
+    from marketplace.chain.deploy import METER_ORACLE, Deployment
+    from marketplace.chain.keys import oracle_account
+    from marketplace.errors import MarketplaceError
+    from marketplace.settings import load_settings
+    from oracle.worker import OracleWorker
+
+    settings = load_settings()
+    deployment = Deployment.load(settings.deployment_path)
+    if deployment is None:
+        raise click.ClickException(f"no deployment recorded in {settings.deployment_path}; run `flexmarket deploy`")
+    try:
+        chain = Chain.connect(settings.rpc_url, poll_latency=settings.poll_latency_s)
+        account = oracle_account(settings, chain.chain_id)
+    except MarketplaceError as exc:
+        raise click.ClickException(exc.message) from exc
+    market = chain.contract("FlexMarket", deployment.market)
+    if not chain.call(market.functions.hasRole(account.address, METER_ORACLE)):
+        raise click.ClickException(f"{account.address} does not hold the METER_ORACLE role on chain; "
+                                   "the market operator grants it when approving the oracle")
+    url = settings.effective_database_url
+    db.upgrade(url)
+    worker = OracleWorker(db.Database(url), chain, deployment, account)
+    if once:
+        report = worker.run_once()
+        click.echo(json.dumps(report.__dict__, indent=2))
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"flexmarket: meter oracle {account.address} running; Ctrl-C stops it", err=True)
+    worker.run(stop, interval_s=settings.oracle_interval_s)
+    click.echo("flexmarket: meter oracle stopped", err=True)

@@ -37,6 +37,7 @@ def blueprints() -> tuple:
         outcomes,
         participants,
         prequalifications,
+        statements,
         trading,
     )
 
@@ -61,6 +62,7 @@ def blueprints() -> tuple:
         outcomes.notifications_bp,
         audit.bp,
         meter_data.bp,
+        statements.bp,
     )
 
 

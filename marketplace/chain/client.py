@@ -19,7 +19,7 @@ from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractConstructor, ContractFunction
-from web3.exceptions import TimeExhausted
+from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.types import TxReceipt
 
 from marketplace.chain import artifacts, devkeys
@@ -220,7 +220,7 @@ class Chain:
                 if attempt == attempts - 1:
                     raise ChainUnavailable("chain node unreachable while sending", details={"reason": str(exc)}) from exc
                 time.sleep(0.2 * (attempt + 1))
-            except ValueError as exc:
+            except (ValueError, Web3RPCError) as exc:  # the node refused it (web3 7: Web3RPCError)
                 if "already known" in str(exc).lower():
                     return bytes(tx_hash)
                 raise ChainError(f"transaction refused by the node: {exc}") from exc

@@ -20,6 +20,9 @@ DEV_CHAIN_MNEMONIC = "test test test test test test test test test test test jun
 DEV_CHAIN_ID = 31337
 #: BIP-44 path prefix of the dev accounts (account i at DEV_HD_PATH/i).
 DEV_HD_PATH = "m/44'/60'/0'/0"
+#: Dev account of the meter oracle ``flexmarket run`` and ``flexmarket oracle run`` use on
+#: the dev chain (the last one, clear of the accounts demos and tests hand out from 1 up).
+DEV_ORACLE_INDEX = 19
 #: How many dev accounts the dev chains fund (anvil --accounts, the embedded chain's genesis).
 DEV_ACCOUNT_COUNT = 20
 

@@ -62,3 +62,15 @@ def operator_account(settings, chain_id: int) -> LocalAccount:
         what="market operator",
         env="FLEX_OPERATOR_KEY",
     )
+
+
+def oracle_account(settings, chain_id: int) -> LocalAccount:
+    """The meter oracle's signing account per ``settings`` (FLEX_ORACLE_KEY / _KEYFILE)."""
+    return account_from(
+        settings.oracle_key.get_secret_value(),
+        settings.oracle_keyfile,
+        chain_id,
+        dev_index=devkeys.DEV_ORACLE_INDEX,
+        what="meter oracle",
+        env="FLEX_ORACLE_KEY",
+    )

@@ -15,8 +15,9 @@ from marketplace.settings import load_settings
 @click.command()
 @click.option("--rpc", "rpc_url", default=None, help="Use this chain instead of starting a local anvil node.")
 def run(rpc_url: str | None) -> None:
-    """Run FlexMarket: a local anvil chain, the contracts, the database, and the web server
-    (UI and market service API).
+    """Run FlexMarket: a local anvil chain, the contracts, the database, the web server
+    (UI and market service API), the market scheduler, the chain event indexer and the meter
+    oracle (with simulated meters on the local dev chain).
 
     On first start the contracts are deployed and their addresses saved in the instance
     folder; later starts reuse them (the chain state is saved too). The database is migrated
@@ -35,6 +36,8 @@ def run(rpc_url: str | None) -> None:
 
     settings = load_settings()
     node = None
+    workers = None
+    oracle_threads = None
     stopping = threading.Event()
 
     def stop(*_: object) -> None:
@@ -62,6 +65,11 @@ def run(rpc_url: str | None) -> None:
         operator = operator_account(settings, chain.chain_id)
         prepare_database(settings, settings.operator_admin or operator.address)
         app = create_app(settings=settings)
+        from marketplace.market.workers import Workers
+
+        workers = Workers(app.extensions["flexmarket.market"]).start()
+        progress("market scheduler and chain event indexer running")
+        oracle_threads = _start_oracle(settings, chain, deployment, operator, dev_chain=node is not None)
         server = waitress.create_server(app, host=settings.host, port=settings.port, threads=settings.threads)
         if node is not None:
             _watch(node, stopping)
@@ -73,9 +81,35 @@ def run(rpc_url: str | None) -> None:
     except MarketplaceError as exc:
         raise click.ClickException(exc.message) from exc
     finally:
+        if oracle_threads is not None:
+            oracle_threads.stop()
+        if workers is not None:
+            workers.stop()
         if node is not None:
             node.stop()
         progress("stopped")
+
+
+def _start_oracle(settings, chain, deployment, operator, *, dev_chain: bool):
+    """The meter oracle worker (and the simulated meters on the local dev chain), or None
+    when the oracle key lacks the METER_ORACLE role on a chain this command did not start."""
+    from marketplace import db
+    from marketplace.chain.deploy import METER_ORACLE
+    from marketplace.chain.keys import oracle_account
+    from oracle.service import OracleThreads, holds_oracle_role
+
+    oracle = oracle_account(settings, chain.chain_id)
+    if not holds_oracle_role(chain, deployment, oracle.address):
+        if not dev_chain:
+            progress(f"meter oracle not started: {oracle.address} lacks the METER_ORACLE role on chain")
+            return None
+        market = chain.contract("FlexMarket", deployment.market)
+        chain.transact(market.functions.grantRole(oracle.address, METER_ORACLE), operator)
+    threads = OracleThreads(db.Database(settings.effective_database_url), settings.rpc_url, deployment, oracle,
+                            poll_latency_s=settings.poll_latency_s, interval_s=settings.oracle_interval_s,
+                            simulate=dev_chain).start()
+    progress(f"meter oracle {oracle.address} running" + (" with simulated meters" if dev_chain else ""))
+    return threads
 
 
 def _watch(node, stopping: threading.Event) -> None:

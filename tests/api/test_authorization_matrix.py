@@ -22,6 +22,7 @@ from eth_account import Account
 from marketplace.api import operations
 from tests.api import payloads
 from tests.api.market_matrix import MARKET_MATRIX
+from tests.api.statements_tables import STATEMENTS_MATRIX
 from tests.api.world import ROLES, World
 
 
@@ -214,6 +215,7 @@ MATRIX: dict[str, tuple[Builder, dict[str, int]]] = {
 }
 
 MATRIX.update(MARKET_MATRIX)
+MATRIX.update(STATEMENTS_MATRIX)
 
 CASES = [pytest.param(endpoint, role, id=f"{endpoint} as {role}") for endpoint in MATRIX for role in ROLES]
 

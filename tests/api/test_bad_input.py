@@ -23,6 +23,7 @@ from marketplace.models import SiweNonce
 from marketplace.models.base import now_s
 from tests.api import payloads
 from tests.api.market_bad_input import MARKET_TABLE
+from tests.api.statements_tables import STATEMENTS_TABLE
 from tests.api.world import World
 
 V = "/api/v1"
@@ -637,6 +638,7 @@ TABLE: dict[str, list[tuple[str, str, Callable[[Ctx], Req], int, str]]] = {
 }
 
 TABLE.update(MARKET_TABLE)
+TABLE.update(STATEMENTS_TABLE)
 
 CASES = [
     pytest.param(endpoint, case, actor, build, status, code, id=f"{endpoint} {case}")

@@ -15,10 +15,10 @@ from tests.helpers import EUR, open_request
 pytestmark = pytest.mark.anvil
 
 
-def _activity(market, accounts, n: int) -> None:
+def _activity(market, accounts, n: int, ref: int = 1000) -> None:
     """``n`` requests created and cancelled: 2 events each, in 2 transactions each."""
     for i in range(n):
-        req = open_request(market, accounts.dso, ref=1000 + i)
+        req = open_request(market, accounts.dso, ref=ref + i)
         market.cancel_request(accounts.dso, req.id, req.terms)
 
 
@@ -113,7 +113,9 @@ def test_a_reorganisation_within_the_rescan_window_replaces_the_vanished_events(
     indexer.poll()
     vanished = _stored(database)
     chain.revert(fork_point)
-    _activity(anvil_market, accounts, 2)  # the same heights, other blocks
+    # the same heights, other blocks (other requests: identical transactions at identical
+    # timestamps would rebuild identical blocks, which is no reorganisation)
+    _activity(anvil_market, accounts, 2, ref=2000)
     result = indexer.poll()
     assert result.dropped >= 1
     assert _stored(database) == _chain_logs(anvil_market, anvil_market.deployment.block)

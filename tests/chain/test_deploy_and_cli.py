@@ -98,9 +98,18 @@ def test_run_serves_status_stops_cleanly_and_reuses_the_deployment(tmp_path):
         page = requests.get(f"http://127.0.0.1:{port}/status", timeout=5).text
         health = requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).json()
         operators = requests.get(f"http://127.0.0.1:{port}/api/v1/participants?role=market_operator", timeout=5).json()
+        from marketplace.chain.client import Chain
+        from marketplace.chain.deploy import METER_ORACLE
+        from marketplace.chain.devkeys import DEV_ORACLE_INDEX, dev_account
+
+        chain = Chain.connect(f"http://127.0.0.1:{chain_port}")
+        market_contract = chain.contract("FlexMarket", status["contracts"]["FlexMarket"])
+        oracle_address = dev_account(DEV_ORACLE_INDEX).address
+        assert chain.call(market_contract.functions.hasRole(oracle_address, METER_ORACLE))
     finally:
         output = _stop(process)
     assert process.returncode == 0, output
+    assert f"meter oracle {oracle_address} running with simulated meters" in output
     assert status["chain"]["chain_id"] == 31337 and status["chain"]["block"] >= 2
     market = status["contracts"]["FlexMarket"]
     assert market in page and status["contracts"]["FlexToken"] in page
