@@ -218,3 +218,55 @@ def test_two_of_two_oracles_must_agree_before_payment(api, mworld, chain_market,
         assert api("operator").get(f"/agreements/{agreement['id']}")["status"] == "settled"
     finally:
         chain.transact(market.functions.setOracleQuorum(1), op)
+
+
+def test_long_term_energy_under_delivered_costs_the_fsp_a_penalty_from_its_guarantee(
+        api, mworld, chain_market, services, indexer):
+    """Long-term energy: qualification with a guarantee deposit, an energy bid carrying it, an
+    award; the meters deliver 30 %: no payment, the penalty moves from the FSP's guarantee to
+    the DSO, which gets the rest of the escrow back."""
+    chain = chain_market.chain
+    chain.travel((chain.timestamp() // DAY + 1) * DAY + 3600 - chain.timestamp())
+    now = chain.timestamp()
+    day = (now // DAY + 1) * DAY
+    m = flow.market(api, mworld, products=["ENG_LT_UP_MONTHLY"], name=f"LT energy {now}")
+    sess = api("dso").post("/sessions", 201, json={
+        "market_id": m["id"], "horizon": "long_term", "pricing": "pay_as_bid", "gate_open_at": now + 3600,
+        "gate_close_at": now + 7200, "delivery_start": day, "delivery_end": day + DAY})
+    start = day + 11 * 3600
+    intervals = [(start, ORDERED), (start + 900, ORDERED)]
+    req = flow.validate_and_publish(api, mworld, chain, flow.request(api, sess, "ENG_LT_UP_MONTHLY",
+                                                                     intervals=intervals, cap=300_000_000))
+    fsp = mworld.accounts["fsp_a"]
+    q = api("fsp_a").post(f"/requests/{req['id']}/qualifications", 201,
+                          json={"asset_id": mworld["fsp_a_asset0"], "qualified_power_w": 400_000})
+    for tx in q["deposit_transactions"]:
+        flow.send_unsigned(chain, fsp, tx)
+    api("dso").post(f"/qualifications/{q['id']}/dso-review", json={"decision": "accepted"})
+    api("operator").post(f"/qualifications/{q['id']}/operator-review", json={"decision": "accepted"})
+    chain.travel(3601)
+    flow.bid(api, mworld, chain_market, req, "fsp_a", "fsp_a_unit0", price=PRICE, intervals=intervals)
+    chain.travel(3600)
+    api("operator").post(f"/sessions/{sess['id']}/close-gate")
+    (agreement,) = api("fsp_a").get(f"/agreements?request_id={req['id']}")["items"]
+    assert agreement["guarantee"] == q["guarantee"] > 0
+    assert (agreement["success_threshold_pct"], agreement["penalty_pct"]) == (80, 10)
+
+    now = _after(chain_market, agreement["delivery_end"] + 60)
+    SimulatedMeterFeed(services.database, seed=3, by_unit={mworld["fsp_a_unit0"]: 30}).run_once(now)
+    dso = mworld.accounts["dso"]
+    dso_credit = chain_market.credit_of(dso.address)
+    guarantee_before, _ = chain_market.guarantee_of(fsp.address)
+    report = _worker(services, chain_market, mworld.accounts["oracle"]).run_once()
+    assert agreement["agreement_id"] in report.attested, report
+
+    verdict = _verdict(services, agreement["id"], mworld.accounts["oracle"].address)
+    success, payment, penalty = _expected(verdict.delivered_wh, 2 * ORDERED, agreement["guarantee"])
+    assert success is False and verdict.payment == payment == 0
+    assert verdict.penalty == penalty > 0
+    guarantee_after, _ = chain_market.guarantee_of(fsp.address)
+    assert guarantee_before - guarantee_after == penalty
+    assert chain_market.credit_of(dso.address) - dso_credit == agreement["amount"] + penalty
+    indexer.poll()
+    statement = api("fsp_a").get(f"/agreements/{agreement['id']}/statement")
+    assert (statement["status"], statement["payment"], statement["penalty"]) == ("settled", 0, penalty)
