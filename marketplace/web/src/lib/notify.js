@@ -10,6 +10,19 @@ export function showError(error, { title = "Refused" } = {}) {
   if (!area) return;
   byId("error-area-title").textContent = title;
   byId("error-area-message").textContent = typeof error === "string" ? error : error?.message ?? String(error);
+  // Refused fields (ApiError.problems, or a form's own checks): one line each.
+  const list = byId("error-area-problems");
+  if (list) {
+    const problems = (typeof error === "object" && error?.problems) || [];
+    list.replaceChildren(
+      ...problems.map((p) => {
+        const item = document.createElement("li");
+        item.textContent = p.label ? `${p.label}: ${p.message}` : p.loc ? `${p.loc}: ${p.message}` : p.message;
+        return item;
+      }),
+    );
+    list.hidden = problems.length === 0;
+  }
   area.hidden = false;
   area.setAttribute("tabindex", "-1");
   area.focus({ preventScroll: false });

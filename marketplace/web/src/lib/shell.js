@@ -10,6 +10,7 @@ import "../css/app.css";
 import { Wallet } from "./wallet.js";
 import { initMessageAreas, notify, showError, clearError } from "./notify.js";
 import { formatEUR } from "./money.js";
+import { api, setCsrfToken } from "./api.js";
 
 export function readConfig() {
   const node = document.getElementById("flex-config");
@@ -24,6 +25,13 @@ export function shortAddress(address) {
 export function chainLabel(config, chainId) {
   if (chainId === null || chainId === undefined) return "unknown";
   return chainId === config.chain.id ? `${config.chain.name} (id ${chainId})` : `network ${chainId}`;
+}
+
+/** Who is looking at the page, as the server rendered it (see marketplace/web/viewer.py):
+ * {signedIn, userId, name, grant, participantId, participantName, role, status, impersonatorName}. */
+export function readViewer() {
+  const node = document.getElementById("flex-viewer");
+  return node ? JSON.parse(node.textContent) : { signedIn: false };
 }
 
 /** Run `action` (async); a failure shows in the error area instead of being lost. */
@@ -62,9 +70,31 @@ function announceTransactions(wallet) {
   });
 }
 
+// The header's session controls and the impersonation banner (rendered by the server).
+function wireSession() {
+  const signOut = document.getElementById("session-signout");
+  signOut?.addEventListener("click", () =>
+    guarded(async () => {
+      await api.post("/auth/logout");
+      setCsrfToken(null);
+      window.location.assign(signOut.dataset.next || "/");
+    }, { title: "Not signed out" }),
+  );
+  const endImpersonation = document.getElementById("impersonation-end");
+  endImpersonation?.addEventListener("click", () =>
+    guarded(async () => {
+      const reply = await api.post("/auth/impersonate/end");
+      setCsrfToken(reply.csrf_token);
+      window.location.assign(endImpersonation.dataset.next || "/");
+    }, { title: "Impersonation not ended" }),
+  );
+}
+
 export async function startShell() {
   const config = readConfig();
+  const viewer = readViewer();
   initMessageAreas();
+  wireSession();
   const wallet = new Wallet(config);
   wallet.addEventListener("change", () => renderWidget(wallet));
   announceTransactions(wallet);
@@ -87,5 +117,5 @@ export async function startShell() {
   renderWidget(wallet);
   await guarded(() => wallet.init(), { title: "Wallet unavailable" });
   document.documentElement.dataset.shellReady = "true";
-  return { config, wallet, notify, showError, formatEUR };
+  return { config, wallet, viewer, notify, showError, formatEUR };
 }

@@ -15,6 +15,7 @@
 import { decodeFunctionResult, encodeFunctionData, getAddress, stringToHex, toHex } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { WalletError, toWalletError, UNRECOGNIZED_CHAIN } from "./errors.js";
+import { setCsrfToken } from "./api.js";
 
 export const TX_STATES = {
   checking: "Checking",
@@ -259,9 +260,10 @@ export class Wallet extends EventTarget {
     return this.request("eth_signTypedData_v4", [this.account, typedDataJson(typed)]);
   }
 
-  /** Sign-In with Ethereum: a nonce from the server, an EIP-4361 message signed with
-   * personal_sign, and {message, signature} posted back. Returns the server's reply. */
-  async signIn({ statement = "Sign in to FlexMarket." } = {}) {
+  /** A Sign-In with Ethereum proof: a nonce from the server in an EIP-4361 message (domain =
+   * page host, URI = page origin, the wallet's chain), signed with personal_sign. Returns
+   * {message, signature}; sign-up sends it to bind the wallet, signIn() to open a session. */
+  async siweProof({ statement = "Sign in to FlexMarket." } = {}) {
     this.requireAccount();
     this.requireChain();
     const { nonce } = await fetchJson(this.config.auth.nonce);
@@ -276,7 +278,16 @@ export class Wallet extends EventTarget {
       issuedAt: new Date(),
     });
     const signature = await this.signMessage(message);
-    const reply = await fetchJson(this.config.auth.siwe, { method: "POST", body: JSON.stringify({ message, signature }) });
+    return { message, signature };
+  }
+
+  /** Sign-In with Ethereum: a nonce from the server, an EIP-4361 message signed with
+   * personal_sign, and {message, signature} posted back. Returns the server's reply (and
+   * keeps its CSRF token for lib/api.js). */
+  async signIn({ statement = "Sign in to FlexMarket." } = {}) {
+    const proof = await this.siweProof({ statement });
+    const reply = await fetchJson(this.config.auth.siwe, { method: "POST", body: JSON.stringify(proof) });
+    if (reply?.csrf_token) setCsrfToken(reply.csrf_token);
     this.session = { account: this.account, reply };
     this._changed();
     return reply;
@@ -295,12 +306,32 @@ export class Wallet extends EventTarget {
     return tx;
   }
 
-  async _run(tx, { contract, functionName, args, value }) {
+  /** Send a transaction the server prepared for this wallet ({to, data, value, chain_id},
+   * e.g. the escrow, award or guarantee transactions of the market API), followed like
+   * send(): checked with eth_call first, then pending → confirmed | failed. */
+  sendPrepared({ to, data, value = 0, chain_id: chainId = null, label = null }) {
+    const tx = new Transaction(label ?? `Transaction to ${to}`, { to, data });
+    this.transactions.push(tx);
+    tx.addEventListener("change", () => this.dispatchEvent(new CustomEvent("transaction", { detail: tx })));
+    this.dispatchEvent(new CustomEvent("transaction", { detail: tx }));
+    this._run(tx, { prepared: { to: getAddress(to), data, value: BigInt(value ?? 0), chainId } });
+    return tx;
+  }
+
+  async _run(tx, { contract, functionName, args, value, prepared = null }) {
     try {
       this.requireAccount();
       this.requireChain();
-      const { address, abi } = this.contract(contract);
-      const call = { from: this.account, to: address, data: encodeFunctionData({ abi, functionName, args }), value: toHex(value) };
+      let call;
+      if (prepared) {
+        if (prepared.chainId !== null && prepared.chainId !== this.chainId) {
+          throw new WalletError(`This transaction is for network ${prepared.chainId}, your wallet is on ${this.chainId}.`, { code: "wrong-chain" });
+        }
+        call = { from: this.account, to: prepared.to, data: prepared.data, value: toHex(prepared.value) };
+      } else {
+        const { address, abi } = this.contract(contract);
+        call = { from: this.account, to: address, data: encodeFunctionData({ abi, functionName, args }), value: toHex(value) };
+      }
       await this.request("eth_call", [call, "latest"]);
       tx._update("awaiting-wallet");
       const hash = await this.request("eth_sendTransaction", [call]);
