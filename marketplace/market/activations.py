@@ -6,7 +6,7 @@ contracted capacity x 0.25 h), in the agreement's direction. The rules:
 
 - the block lies within the agreement's service window (its ordered quarter-hours);
 - it starts at least the product's preparation period from now, and not before the request's
-  minimal lead time after the award;
+  minimal lead time after the auction's gate closure (when the contract is awarded);
 - it lasts at least the product's activation duration;
 - activations of an agreement follow each other in time (no overlap); one that starts less
   than the bid's rest time after the previous one ends is *consecutive* with it, and a run of
@@ -70,9 +70,10 @@ def order(session: Session, principal: Principal, agreement_pk: int, data: Activ
     if first < now + product.preparation_s:
         raise InvalidInput(f"the activation must start at least {product.preparation_s} s from now (preparation "
                            "period)", code="preparation_period", details={"earliest": now + product.preparation_s})
-    if request.minimal_lead_time_s and first < agreement.created_at + request.minimal_lead_time_s:
+    signed_at = request.session.gate_close_at  # the contract is awarded at gate closure (market clock)
+    if request.minimal_lead_time_s and first < signed_at + request.minimal_lead_time_s:
         raise InvalidInput("the request's minimal lead time has not passed", code="minimal_lead_time",
-                           details={"earliest": agreement.created_at + request.minimal_lead_time_s})
+                           details={"earliest": signed_at + request.minimal_lead_time_s})
     if end - first < product.activation_duration_s:
         raise InvalidInput(f"an activation lasts at least {product.activation_duration_s} s", code="too_short")
     previous = session.scalars(select(Activation).where(

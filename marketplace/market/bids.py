@@ -12,7 +12,8 @@ Void and ineligible bids are stored with their reason (the clearing engine's che
 submission against the product's limits and the request) and take no part in the book:
 ``void_reason`` is a clearing reason (``quantity_below_minimum``, ``not_prequalified``,
 ``price_above_cap``, ...) or one of ours: ``price_off_resolution``, ``price_below_minimum``,
-``price_above_lt_activation_price``, and at gate closure ``signer_not_fsp`` and
+``price_above_lt_activation_price``, ``rest_time_out_of_range`` (long term: outside the
+product's rest-time range), and at gate closure ``signer_not_fsp`` and
 ``guarantee_insufficient``.
 
 Visibility: before results only the owner sees its bids (the operator too, once the gate has
@@ -270,6 +271,10 @@ def _void(session: Session, request: FlexRequest, p: Prepared, data: BidTermsIn,
     if request.min_activation_price_per_mwh is not None and data.price_per_mwh < request.min_activation_price_per_mwh:
         return "price_below_minimum", (f"price {data.price_per_mwh} per MWh is below the request's minimum "
                                        f"{request.min_activation_price_per_mwh}")
+    if (request.session.horizon is Horizon.LONG_TERM and data.rest_time_s is not None
+            and not product.rest_time_min_s <= data.rest_time_s <= product.rest_time_max_s):
+        return "rest_time_out_of_range", (f"rest time {data.rest_time_s} s is outside the product's range "
+                                          f"{product.rest_time_min_s}..{product.rest_time_max_s} s")
     if p.kind is Kind.LT and p.lt_price is not None and data.price_per_mwh > p.lt_price:
         return "price_above_lt_activation_price", (f"price {data.price_per_mwh} per MWh is above your long-term "
                                                    f"activation price {p.lt_price}")

@@ -70,6 +70,10 @@ def finalize(session: Session, request: FlexRequest) -> None:
         if bid.id in accepted:
             bid.outcome, bid.accepted_wh, bid.outcome_reason, bid.outcome_detail = (
                 BidOutcome.ACCEPTED, accepted[bid.id], None, None)
+        elif bid.outcome is None and bid.void_reason is not None:  # void or ineligible at submission
+            bid.outcome, bid.outcome_reason, bid.outcome_detail = (BidOutcome.REJECTED, bid.void_reason,
+                                                                   bid.void_detail)
+            bid.accepted_wh = 0
         elif bid.outcome is None:
             bid.outcome, bid.outcome_reason = BidOutcome.REJECTED, "not_selected"
             bid.outcome_detail = "not picked by the DSO" if manual else "not in the selection"

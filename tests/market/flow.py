@@ -63,6 +63,19 @@ def bid(api, w: MWorld, chain_market, request_row: dict, fsp: str, unit: str, *,
         availability_price: int | None = None, divisible: bool = False, min_quantity_wh: int = 0,
         version: int = 1, expect: int = 201, signer=None, tamper: Any = None, **extra) -> dict:
     """Prepare the typed data, check the terms hash independently, sign each leg here, submit."""
+    body = signed(api, w, chain_market, request_row, fsp, unit, price=price, intervals=intervals,
+                  capacity_w=capacity_w, availability_price=availability_price, divisible=divisible,
+                  min_quantity_wh=min_quantity_wh, version=version, signer=signer, **extra)
+    if tamper is not None:
+        tamper(body)
+    return api(fsp).post(f"/requests/{request_row['id']}/bids", expect, json=body)
+
+
+def signed(api, w: MWorld, chain_market, request_row: dict, fsp: str, unit: str, *, price: int,
+           intervals: list[tuple[int, int]] | None = None, capacity_w: int | None = None,
+           availability_price: int | None = None, divisible: bool = False, min_quantity_wh: int = 0,
+           version: int = 1, signer=None, **extra) -> dict:
+    """The body of ``POST /requests/{id}/bids``: terms, signer and a signature per leg (not sent)."""
     terms: dict[str, Any] = {"version": version, "bidding_unit_id": w[unit], "divisible": divisible,
                              "min_quantity_wh": min_quantity_wh, "price_per_mwh": price, **extra}
     if capacity_w is not None:
@@ -80,10 +93,7 @@ def bid(api, w: MWorld, chain_market, request_row: dict, fsp: str, unit: str, *,
         assert message["terms"] == prepared["terms_hash"] and message["requestId"] == leg["onchain_request_id"]
         assert leg["typed_data"]["domain"]["verifyingContract"] == chain_market.market.address
         signatures[leg["leg"]] = sign_leg(account, chain_market.chain.chain_id, chain_market.market.address, message)
-    body = {"terms": terms, "signer": account.address, "signatures": signatures}
-    if tamper is not None:
-        tamper(body)
-    return api(fsp).post(f"/requests/{request_row['id']}/bids", expect, json=body)
+    return {"terms": terms, "signer": account.address, "signatures": signatures}
 
 
 def send_unsigned(chain: Chain, account, tx: dict) -> str:
@@ -113,3 +123,24 @@ def sign_leg(account, chain_id: int, market: str, message: dict) -> str:
     msg["terms"] = bytes.fromhex(msg["terms"][2:]) if isinstance(msg["terms"], str) else msg["terms"]
     signed = Account.sign_typed_data(account.key, domain, _BID_TYPES, msg)
     return "0x" + bytes(signed.signature).hex()
+
+
+def st_auction(api, w: MWorld, chain_market, name: str, *, mode: str = "auction", pricing: str = "pay_as_bid",
+               quantities: tuple[int, int] = (100_000, 100_000), cap: int = 250_000_000, close_in: int = HOUR,
+               **extra) -> tuple[dict, dict]:
+    """A short-term market, session and published request at TR-19 (orange): (session, request)."""
+    chain = chain_market.chain
+    now = chain.timestamp()
+    m = market(api, w, products=["ENG_ST_UP_15MIN"], name=f"{name} {now}")
+    sess = session(api, m["id"], now, mode=mode, pricing=pricing, close_in=close_in)
+    start = sess["delivery_start"]
+    req = validate_and_publish(api, w, chain, request(
+        api, sess, "ENG_ST_UP_15MIN", intervals=[(start, quantities[0]), (start + Q, quantities[1])], cap=cap,
+        **extra))
+    return sess, req
+
+
+def close(api, chain, sess: dict) -> dict:
+    """Move the chain past the session's gate closure and have the operator close it."""
+    chain.travel(max(1, sess["gate_close_at"] - chain.timestamp() + 1))
+    return api("operator").post(f"/sessions/{sess['id']}/close-gate")
