@@ -235,3 +235,78 @@ def run(once: bool) -> None:
     click.echo(f"flexmarket: meter oracle {account.address} running; Ctrl-C stops it", err=True)
     worker.run(stop, interval_s=settings.oracle_interval_s)
     click.echo("flexmarket: meter oracle stopped", err=True)
+
+
+def _statement_db():
+    from marketplace import db
+    from marketplace.settings import load_settings
+
+    url = load_settings().effective_database_url
+    db.upgrade(url)
+    return db.Database(url)
+
+
+@oracle.command()
+@click.argument("agreement")
+@click.option("--csv", "as_csv", is_flag=True, help="The interval table as CSV instead of JSON.")
+def statement(agreement: str, as_csv: bool) -> None:
+    """The settlement statement of one agreement, from the market's database (FLEX_DATABASE_URL):
+    AGREEMENT is its number in the market service or its on-chain id (0x + 64 hex digits).
+    Exit 2 when there is no such agreement."""
+    from sqlalchemy import select
+
+    from marketplace.models import Agreement
+    from oracle import statements
+
+    database = _statement_db()
+    try:
+        with database.new_session(writes=False) as s:
+            if agreement.isdigit():
+                row = s.get(Agreement, int(agreement))
+            else:
+                row = s.scalar(select(Agreement).where(Agreement.agreement_id == agreement.lower()))
+            if row is None:
+                click.echo(f"error (not_found): no agreement {agreement!r}", err=True)
+                sys.exit(EXIT_INVALID)
+            result = statements.agreement_statement(s, row)
+    finally:
+        database.dispose()
+    click.echo(statements.agreement_csv(result) if as_csv else json.dumps(result, indent=2), nl=not as_csv)
+
+
+def _unix(text: str) -> int:
+    """Unix seconds from digits or an ISO-8601 UTC date/time."""
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r} is neither Unix seconds nor an ISO-8601 date/time") from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{text!r}: give the time zone (UTC: a trailing Z)")
+    return calendar.timegm(moment.utctimetuple())
+
+
+@oracle.command()
+@click.option("--start", required=True, help="Deliveries ended at or after this (Unix s or ISO-8601 UTC).")
+@click.option("--end", required=True, help="... and before this.")
+@click.option("--participant", "participant_id", type=int, default=None,
+              help="The participant (DSO or FSP) whose statements these are; all when omitted.")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per agreement as CSV instead of JSON.")
+def statements(start: str, end: str, participant_id: int | None, as_csv: bool) -> None:
+    """Settlement statements of a period (agreements whose delivery ended in [start, end)), with
+    totals, from the market's database. Exit 2 on a bad period."""
+    from marketplace.domain.statements import MAX_PERIOD_S
+    from oracle import statements as module
+
+    first, last = _unix(start), _unix(end)
+    if last <= first or last - first > MAX_PERIOD_S:
+        click.echo("error (invalid_input): end must be after start, at most a year later", err=True)
+        sys.exit(EXIT_INVALID)
+    database = _statement_db()
+    try:
+        with database.new_session(writes=False) as s:
+            result = module.period_statement(s, participant_id, first, last)
+    finally:
+        database.dispose()
+    click.echo(module.period_csv(result) if as_csv else json.dumps(result, indent=2), nl=not as_csv)

@@ -270,3 +270,38 @@ def test_long_term_energy_under_delivered_costs_the_fsp_a_penalty_from_its_guara
     indexer.poll()
     statement = api("fsp_a").get(f"/agreements/{agreement['id']}/statement")
     assert (statement["status"], statement["payment"], statement["penalty"]) == ("settled", 0, penalty)
+
+
+def test_statements_through_the_command_line(api, mworld, market_db_url):
+    """``flexmarket oracle statement`` / ``statements`` read the same statements as the API."""
+    import json
+
+    from click.testing import CliRunner
+
+    from oracle.cli import oracle
+
+    env = {"FLEX_DATABASE_URL": market_db_url}
+    settled = [a for a in api("operator").get("/agreements?limit=500")["items"] if a["status"] == "settled"]
+    assert settled
+    one = settled[0]
+    by_api = api("operator").get(f"/agreements/{one['id']}/statement")
+    result = CliRunner().invoke(oracle, ["statement", one["agreement_id"]], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == by_api
+    as_csv = CliRunner().invoke(oracle, ["statement", str(one["id"]), "--csv"], env=env)
+    assert as_csv.output == api("operator").get(f"/agreements/{one['id']}/statement?format=csv").get_data(as_text=True)
+
+    fsp = one["fsp_id"]
+    start, end = one["delivery_end"] - 86_400, one["delivery_end"] + 86_400
+    period = CliRunner().invoke(oracle, ["statements", "--start", str(start), "--end", str(end),
+                                         "--participant", str(fsp)], env=env)
+    assert period.exit_code == 0, period.output
+    body = json.loads(period.output)
+    assert body == api("operator").get(f"/statements?start={start}&end={end}&participant_id={fsp}")
+    assert one["agreement_id"] in {s["agreement_id"] for s in body["agreements"]}
+
+    missing = CliRunner().invoke(oracle, ["statement", "999999"], env=env)
+    assert missing.exit_code == 2 and "no agreement" in missing.output
+    backwards = CliRunner().invoke(oracle, ["statements", "--start", "2026-01-02T00:00:00Z", "--end",
+                                            "2026-01-01T00:00:00Z"], env=env)
+    assert backwards.exit_code == 2
