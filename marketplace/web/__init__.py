@@ -54,7 +54,7 @@ BUILD_HINT = "make run (or make ui, or: node marketplace/web/build.mjs after npm
 
 #: API endpoints (paths under /api/v1) the notifications area reads, each answering a page of
 #: ``{items: [{id, ...}], next_after}``; empty until the market service offers one.
-NOTIFICATION_SOURCES: tuple[str, ...] = ()
+NOTIFICATION_SOURCES: tuple[str, ...] = ("/notifications",)
 
 #: Token base units per euro (the token has 6 decimals; money is always an integer of these).
 TOKEN_DECIMALS = 6
