@@ -42,10 +42,13 @@ def close_gate(session_id: int) -> None:
     from marketplace.domain.errors import ServiceError
     from marketplace.market import gate
 
+    services = _services()
     try:
-        done = gate.close_gate(_services(), session_id)
+        done = gate.close_gate(services, session_id)
     except (MarketplaceError, ServiceError) as exc:
         raise click.ClickException(exc.message) from exc
+    finally:
+        services.database.dispose()
     click.echo(json.dumps(done, indent=1))
 
 
@@ -98,6 +101,8 @@ def reconcile(json_path: str | None, lenient: bool) -> None:
             differences = check.reconcile(s, services.market(), strict=not lenient)
     except MarketplaceError as exc:
         raise click.ClickException(exc.message) from exc
+    finally:
+        services.database.dispose()
     for difference in differences:
         click.echo(str(difference))
     if json_path:

@@ -40,6 +40,10 @@ def test_qualification_window_rest_time_range_and_activation_rules(api, mworld, 
         flow.send_unsigned(chain, mworld.accounts["fsp_a"], tx)
     api("dso").post(f"/qualifications/{q['id']}/dso-review", json={"decision": "accepted"})
     api("operator").post(f"/qualifications/{q['id']}/operator-review", json={"decision": "accepted"})
+    decided = [n["data"] for n in api("fsp_a").get("/notifications?event=qualification.decided")["items"]
+               if n["data"]["qualification_id"] == q["id"]]
+    assert decided == [{"qualification_id": q["id"], "request_id": req["id"], "asset_id": mworld["fsp_a_asset0"],
+                        "status": "qualified", "qualified_power_w": 400_000}]
     above = api("fsp_b").post(f"/requests/{req['id']}/qualifications", 422,
                               json={"asset_id": mworld["fsp_b_asset0"], "qualified_power_w": 400_001})
     assert above["code"] == "above_capacity"
