@@ -4,6 +4,7 @@ cancellation, documents, and the DSO's pick in manual-pick sessions."""
 from __future__ import annotations
 
 from flask import Blueprint, send_file
+from sqlalchemy import case, func, select
 
 from marketplace.api import context, present
 from marketplace.api import market_present as show
@@ -13,9 +14,10 @@ from marketplace.domain.errors import InvalidInput
 from marketplace.domain.principal import Principal
 from marketplace.market import gate, request_files
 from marketplace.market import requests as domain
+from marketplace.models import Bid, FlexRequest
 from marketplace.models.enums import Grant, ParticipantRole
-from marketplace.models.market import RequestSource
-from marketplace.schemas.common import Page, Query, Request, WalletAddress
+from marketplace.models.market import BidStatus, RequestSource
+from marketplace.schemas.common import Id, Page, Query, Request, Response, WalletAddress
 from marketplace.schemas.market import (
     EscrowOut,
     PickIn,
@@ -33,6 +35,7 @@ bp = Blueprint("requests", __name__, url_prefix="/api/v1")
 DSO_WRITER = roles(ParticipantRole.DSO, grant=Grant.TRADER)
 OPERATOR_WRITER = roles(ParticipantRole.MARKET_OPERATOR, grant=Grant.TRADER)
 DSO_OR_OPERATOR = roles(ParticipantRole.DSO, ParticipantRole.MARKET_OPERATOR, grant=Grant.TRADER)
+DSO_OR_OPERATOR_READER = roles(ParticipantRole.DSO, ParticipantRole.MARKET_OPERATOR)
 
 
 class UploadForm(Request):
@@ -41,6 +44,24 @@ class UploadForm(Request):
 
 class EscrowQuery(Query):
     wallet: WalletAddress | None = None
+
+
+class OfferCountQuery(Query):
+    request_id: Id | None = None
+    session_id: Id | None = None
+
+
+class OfferCount(Response):
+    request_id: int
+    offers: int
+    void: int
+
+
+class OfferCounts(Response):
+    """Offers per request: ``offers`` valid (the latest version of each bidding unit's bid, not
+    withdrawn), ``void`` those stored void; requests without an offer are left out."""
+
+    items: list[OfferCount]
 
 
 def _file(files, field: str = "file"):
@@ -77,6 +98,25 @@ def list_requests(principal: Principal, query: RequestQuery):
                                 after=query.after, limit=query.limit)
     return Page[RequestOut](items=[show.request(session(), r) for r in rows],
                             next_after=present.next_after(rows, query.limit))
+
+
+@route(bp, "/requests/offer-counts", "GET",
+       summary="How many offers each request has received, never what they are (DSO: its own requests; operator: all)",
+       access=DSO_OR_OPERATOR_READER, query=OfferCountQuery, response=OfferCounts)
+def offer_counts(principal: Principal, query: OfferCountQuery):
+    """The numbers the DSO follows while its requests are open (the offers themselves stay private
+    until gate closure, and then only matched ones or, in manual-pick sessions, the valid ones)."""
+    void = case((Bid.void_reason.is_not(None), 1), else_=0)
+    stmt = (select(Bid.request_id, func.count() - func.sum(void), func.sum(void))
+            .join(FlexRequest, FlexRequest.id == Bid.request_id).where(Bid.status == BidStatus.ACTIVE))
+    if not principal.is_operator:
+        stmt = stmt.where(FlexRequest.dso_id == principal.participant_id)
+    if query.request_id is not None:
+        stmt = stmt.where(Bid.request_id == query.request_id)
+    if query.session_id is not None:
+        stmt = stmt.where(FlexRequest.session_id == query.session_id)
+    rows = session().execute(stmt.group_by(Bid.request_id).order_by(Bid.request_id)).all()
+    return OfferCounts(items=[OfferCount(request_id=r, offers=int(valid), void=int(voided)) for r, valid, voided in rows])
 
 
 @route(bp, "/requests/<id:request_id>", "GET", summary="One request", access=PUBLIC, response=RequestOut,

@@ -215,6 +215,11 @@ MARKET_TABLE: dict[str, list[tuple[str, str, Callable, int, str]]] = {
     ],
     "GET /api/v1/requests": [("unknown status", "anon", R("GET", f"{V}/requests?status=maybe"), 400,
                               "invalid_parameter")],
+    "GET /api/v1/requests/offer-counts": [
+        ("unknown parameter", "dso", R("GET", f"{V}/requests/offer-counts?status=open"), 400, "unknown_parameter"),
+        ("request id not a number", "dso", R("GET", f"{V}/requests/offer-counts?request_id=x"), 400,
+         "invalid_parameter"),
+    ],
     "GET /api/v1/requests/<id:request_id>": [
         ("not published, another DSO", "dso2", R("GET", f"{V}/requests/{{req_submitted}}"), 404, "not_found"),
         ("not published, anonymous", "anon", R("GET", f"{V}/requests/{{req_submitted}}"), 404, "not_found"),

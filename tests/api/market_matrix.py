@@ -124,6 +124,8 @@ MARKET_MATRIX = {
     "POST /api/v1/requests": (lambda w, a, api: Req(f"{V}/requests", json=request_body(w)), DSO_201),
     "POST /api/v1/requests/upload": (_upload, DSO_201),
     "GET /api/v1/requests": (lambda w, a, api: Req(f"{V}/requests"), EVERYONE),
+    "GET /api/v1/requests/offer-counts": (lambda w, a, api: Req(f"{V}/requests/offer-counts"),
+                                          cells(401, 200, 200, 403, 403, 403, 403)),
     "GET /api/v1/requests/<id:request_id>": (lambda w, a, api: Req(f"{V}/requests/{w['req_published']}"), EVERYONE),
     "POST /api/v1/requests/<id:request_id>/validate": (
         lambda w, a, api: Req(f"{V}/requests/{w['req_submitted']}/validate"), OPERATOR_200),
