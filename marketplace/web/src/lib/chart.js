@@ -68,3 +68,61 @@ export function forecastChart(container, { times, series, limit = null, title = 
     },
   };
 }
+
+/** A chart over a numeric x axis (not time), e.g. a merit-order curve or an order book:
+ *
+ *   xyChart(el, { x, xLabel, yLabel, series: [{ label, values, color, kind: "line" | "step" | "bars" }] })
+ *
+ * ``x`` ascending; ``values`` may hold null (no point). Steps hold each value until the next
+ * x; bars are drawn centred on x. Canvas only: pair it with a table of the same data. */
+export function xyChart(container, { x, series, xLabel = "", yLabel = "", title = "", height = 260, padX = false }) {
+  container.classList.add("chart");
+  const paths = {
+    step: uPlot.paths.stepped({ align: 1 }),
+    bars: uPlot.paths.bars({ size: [0.6, 48] }),
+  };
+  const plot = new uPlot(
+    {
+      title,
+      width: Math.max(container.clientWidth, 320),
+      height,
+      scales: {
+        x: {
+          time: false,
+          // bars at the ends (or a single bar) need room on both sides
+          range: padX ? (u, min, max) => {
+            const pad = max > min ? (max - min) * 0.15 : Math.max(Math.abs(max) * 0.25, 1);
+            return [min >= 0 ? Math.max(0, min - pad) : min - pad, max + pad];
+          } : undefined,
+        },
+        y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+      },
+      series: [
+        { label: xLabel },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color ?? "#0b57d0",
+          width: 2,
+          fill: s.kind === "bars" ? `${s.color ?? "#0b57d0"}99` : s.fill,
+          dash: s.dash,
+          paths: paths[s.kind] ?? undefined,
+          points: { show: s.kind !== "bars" && s.kind !== "step" },
+          spanGaps: false,
+        })),
+      ],
+      axes: [{ label: xLabel }, { label: yLabel }],
+      cursor: { drag: { x: false, y: false } },
+    },
+    [x, ...series.map((s) => s.values)],
+    container,
+  );
+  const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(container.clientWidth, 320), height }));
+  resize.observe(container);
+  return {
+    plot,
+    destroy() {
+      resize.disconnect();
+      plot.destroy();
+    },
+  };
+}
