@@ -237,6 +237,8 @@ def schedules(session: Session, principal: Principal, *, session_id: int | None,
     acts = select(Activation).where(Activation.status == ActivationStatus.ORDERED)
     if session_id is not None:
         acts = acts.join(FlexRequest, FlexRequest.id == Activation.request_id).where(FlexRequest.session_id == session_id)
+    if date_text is not None:  # the day's activations only, as for the agreements above
+        acts = acts.where(Activation.start < end, Activation.end > start)
     if principal.is_dso:
         acts = acts.where(Activation.dso_id == principal.participant_id)
     elif principal.is_fsp:

@@ -108,7 +108,7 @@ function earliest(a) {
   const { product, request } = ruleOf(a);
   const now = marketNow();
   let t = now + (product?.preparation_s ?? 0);
-  if (request?.minimal_lead_time_s) t = Math.max(t, a.created_at + request.minimal_lead_time_s);
+  if (request?.minimal_lead_time_s) t = Math.max(t, request.gate_close_at + request.minimal_lead_time_s);
   const previous = activations.filter((x) => x.agreement_id === a.id && x.status === "ordered").sort((x, y) => y.end - x.end)[0];
   if (previous) t = Math.max(t, previous.end);
   const next = a.intervals.map((i) => i.start).sort((x, y) => x - y).find((s) => s >= t);

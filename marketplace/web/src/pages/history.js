@@ -65,10 +65,12 @@ async function concluded(from, to) {
     if (me.role === "fsp" && !bids.length) continue;
     const winners = bids.filter((b) => b.outcome === "accepted");
     const session = sessions.get(r.session_id);
-    const winnerText = winners.length ? winners.map((b) => `${nameOf(names, b.fsp_id)} (unit ${b.bidding_unit_id})`).join(", ") : "none";
+    const winnerText = me.role === "fsp"
+      ? `your offer${bids.length === 1 ? "" : "s"}: ${bids.map((b) => `unit ${b.bidding_unit_id} ${b.outcome === "accepted" ? "won" : "not selected"}`).join(", ")}`
+      : `winner: ${winners.length ? winners.map((b) => `${nameOf(names, b.fsp_id)} (unit ${b.bidding_unit_id})`).join(", ") : "none"}`;
     panels.push(h("details", { class: "request-history", id: `request-${r.id}`, open: panels.length < 3 },
       h("summary", {}, h("span", { text: `Request ${r.id}: ${r.product_code}, ${requestQuantity(r)}, session ${session?.code ?? r.session_id}, awarded ${fmt.time(r.awarded_at)} — ` }),
-        h("span", { class: "winner-summary", text: `winner: ${winnerText}; ${bids.length} offer${bids.length === 1 ? "" : "s"} shown` })),
+        h("span", { class: "winner-summary", text: `${winnerText}; ${bids.length} offer${bids.length === 1 ? "" : "s"} shown` })),
       requestFacts(r, { sessionCode: session?.code, dsoName: nameOf(names, r.dso_id) }),
       offerTable(r, bids)));
   }
