@@ -110,7 +110,9 @@ function earliest(a) {
   let t = now + (product?.preparation_s ?? 0);
   if (request?.minimal_lead_time_s) t = Math.max(t, request.gate_close_at + request.minimal_lead_time_s);
   const previous = activations.filter((x) => x.agreement_id === a.id && x.status === "ordered").sort((x, y) => y.end - x.end)[0];
-  if (previous) t = Math.max(t, previous.end);
+  // after the previous activation; after its rest time too when no two may follow closely
+  const { bid } = ruleOf(a);
+  if (previous) t = Math.max(t, previous.end + ((bid?.max_consecutive_activations ?? 1) <= 1 ? bid?.rest_time_s ?? 0 : 0));
   const next = a.intervals.map((i) => i.start).sort((x, y) => x - y).find((s) => s >= t);
   return next ?? null;
 }
