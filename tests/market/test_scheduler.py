@@ -28,6 +28,16 @@ def _need(services, need_id: int) -> FlexibilityNeed:
         return need
 
 
+@pytest.fixture(autouse=True)
+def free_lease(services):
+    """No scheduler of one test holds the lease into the next."""
+    yield
+    with services.database.transaction() as s:
+        lease = s.get(SchedulerLease, "scheduler")
+        if lease is not None:
+            lease.expires_at = 0
+
+
 def _light(api, element_id: int, state: str) -> None:
     api("dso").call("PUT", f"/grid/elements/{element_id}/traffic-light", json={"state": state})
 
@@ -46,7 +56,7 @@ def test_needs_open_short_term_sessions_only_in_yellow_or_orange_and_close_on_ti
     assert need["status"] == "pending"
     too_late = api("dso").post(f"/markets/{m['id']}/flexibility-needs", 201, json={
         "product_id": product, "price_cap_per_mwh": 200 * EUR,
-        "intervals": [{"start": flow.quarter(now), "quantity_wh": 1_000}]})
+        "intervals": [{"start": now - now % Q, "quantity_wh": 1_000}]})  # delivery has begun
     leader = Scheduler(services, holder="test-leader")
     for state in ("green", "red"):  # no market: the need waits
         _light(api, feeder, state)
