@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "clear": "marketplace.clearing.cli:clear",
     "close-gate": "marketplace.cli.market:close_gate",
     "compile": "marketplace.cli.chain:compile_contracts",
+    "demo": "marketplace.market.demo:demo",
     "deploy": "marketplace.cli.chain:deploy",
     "indexer": "marketplace.cli.market:indexer",
     "oracle": "oracle.cli:oracle",
