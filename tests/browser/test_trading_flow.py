@@ -69,7 +69,7 @@ def test_italian_flow_from_the_forecast_link_to_the_cpo_withdrawing_its_payment(
     expect(page.locator("#nr-prefill-note")).to_contain_text("TR-A21")
     expect(page.locator("#nr-session")).to_have_value(str(session["id"]))
     expect(page.locator("#nr-product")).to_have_value("ENG_ST_UP_15MIN")
-    expect(page.get_by_label("At a grid element")).to_be_checked()
+    expect(page.get_by_label("Where the flexibility is needed")).to_have_value("element")
     expect(page.locator("#nr-element")).to_have_value(str(trading["tr_a21"]))
     expect(page.locator("#nr-readiness")).to_contain_text("2.5 min")
     # each quarter-hour: the forecast load above the planning limit, in the product's kWh steps

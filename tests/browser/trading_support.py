@@ -121,6 +121,41 @@ class TradingWorld:
         """00:00 UTC of tomorrow by the wall clock: the world's forecasts cover it."""
         return (int(time.time()) // DAY + 1) * DAY
 
+    def publish(self, body: dict, *, dso: str = "dso") -> dict:
+        """A request submitted, validated and escrowed (by the DSO's key) through the API."""
+        caller = self.api(dso)
+        request = caller.post("/requests", 201, json=body)
+        self.api("operator").post(f"/requests/{request['id']}/validate")
+        escrow = caller.get(f"/requests/{request['id']}/escrow")
+        for tx in escrow["transactions"]:
+            tx_hash = send_prepared(self.market, devkeys.dev_account(ACCOUNTS[dso]), tx)
+            if tx["purpose"].startswith("create"):
+                request = caller.post(f"/requests/{request['id']}/publish", json={"tx_hash": tx_hash})
+        assert request["status"] == "published", request
+        return request
+
+    def bid(self, fsp: str, request_id: int, terms: dict) -> dict:
+        """A bid through the API, each leg signed with the FSP's dev key (eth-account)."""
+        from eth_account import Account
+
+        caller = self.api(fsp)
+        prepared = caller.post(f"/requests/{request_id}/bids/typed-data", json={"terms": terms})
+        key = devkeys.dev_account(ACCOUNTS[fsp]).key
+        signatures = {leg["leg"]: "0x" + bytes(Account.sign_typed_data(key, full_message=leg["typed_data"]).signature).hex()
+                      for leg in prepared["legs"]}
+        return caller.post(f"/requests/{request_id}/bids", 201, json={
+            "terms": terms, "signer": devkeys.dev_account(ACCOUNTS[fsp]).address, "signatures": signatures})
+
+    def st_request(self, start: int, *, quarters: int = 2, quantity_wh: int = 2_000, cap_eur: int = 200,
+                   session: dict | None = None) -> tuple[dict, dict]:
+        """A published short-term energy request at TR-A21 in a manual-pick session of its own."""
+        session = session or self.new_session(start=start - HOUR, end=start + quarters * Q + HOUR)
+        request = self.publish({"session_id": session["id"], "product": "ENG_ST_UP_15MIN",
+                                "price_cap_per_mwh": cap_eur * EUR,
+                                "intervals": [{"start": start + k * Q, "quantity_wh": quantity_wh}
+                                              for k in range(quarters)]})
+        return session, request
+
     def new_session(self, *, start: int, end: int, mode: str = "manual_pick", pricing: str = "pay_as_bid",
                     gate_open: int | None = None, gate_close_in: int = HOUR, horizon: str = "short_term",
                     market: str = "market_tr_a21") -> dict:
@@ -130,6 +165,19 @@ class TradingWorld:
             "market_id": self.ids[market], "horizon": horizon, "mode": mode, "pricing": pricing,
             "gate_open_at": now if gate_open is None else gate_open, "gate_close_at": now + gate_close_in,
             "delivery_start": start, "delivery_end": end})
+
+
+def send_prepared(market, account, tx: dict) -> str:
+    """Sign an unsigned transaction of the API with a dev key and send it (what a wallet does)."""
+    w3 = market.chain.w3
+    full = {"to": tx["to"], "data": tx["data"], "value": tx["value"], "chainId": tx["chain_id"],
+            "nonce": w3.eth.get_transaction_count(account.address, "pending"),
+            "gas": w3.eth.estimate_gas({"from": account.address, "to": tx["to"], "data": tx["data"]}) * 6 // 5,
+            "maxPriorityFeePerGas": 10**9, "maxFeePerGas": 2 * int(w3.eth.get_block("latest")["baseFeePerGas"]) + 10**9}
+    tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(full).raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.005)
+    assert receipt["status"] == 1, tx["purpose"]
+    return "0x" + bytes(tx_hash).hex()
 
 
 def grant_roles_in_db(database, names) -> None:

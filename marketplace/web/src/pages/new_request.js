@@ -112,17 +112,17 @@ function renderProduct() {
     ["Activation duration", formatMinutes(product.activation_duration_s)],
   ], { id: "nr-product-dl" }));
   $("nr-readiness").textContent = `Readiness (preparation) period: ${formatMinutes(product.preparation_s)}, set by the product ${product.code}.`;
-  setShape(product.category === "lt_availability" ? "window" : $("nr-shape-window").checked ? "window" : "intervals");
+  setShape(product.category === "lt_availability" ? "window" : $("nr-shape").value);
 }
 
 function setShape(shape) {
-  $(shape === "window" ? "nr-shape-window" : "nr-shape-intervals").checked = true;
+  $("nr-shape").value = shape;
   $("nr-intervals-part").hidden = shape !== "intervals";
   $("nr-window-part").hidden = shape !== "window";
 }
 
 function setWhere(where) {
-  $(`nr-where-${where}`).checked = true;
+  $("nr-where").value = where;
   $("nr-element").closest(".field").hidden = where !== "element";
   $("nr-zone").closest(".field").hidden = where !== "zone";
 }
@@ -205,7 +205,7 @@ function body() {
   if (!session) throw new FieldError("nr-session", "Choose a session.");
   if (!$("nr-product").value) throw new FieldError("nr-product", "Choose a product.");
   const out = { session_id: session.id, product: $("nr-product").value };
-  const where = form.elements.where.value;
+  const where = $("nr-where").value;
   if (where === "element") {
     if (!$("nr-element").value) throw new FieldError("nr-element", "Choose a grid element.");
     out.grid_element_id = Number($("nr-element").value);
@@ -213,7 +213,7 @@ function body() {
     if (!$("nr-zone").value) throw new FieldError("nr-zone", "Choose a zone.");
     out.zone_id = Number($("nr-zone").value);
   }
-  if (form.elements.shape.value === "intervals") {
+  if ($("nr-shape").value === "intervals") {
     const inputs = [...document.querySelectorAll("#nr-intervals input[data-start]")];
     if (!inputs.length) throw new FieldError("nr-from", "Give the delivery period and fill the quarter-hours.");
     out.intervals = inputs.map((input) => {
@@ -346,8 +346,8 @@ async function prefill() {
 $("nr-session").addEventListener("change", renderSession);
 $("nr-direction").addEventListener("change", fillProducts);
 $("nr-product").addEventListener("change", renderProduct);
-for (const radio of form.querySelectorAll('input[name="where"]')) radio.addEventListener("change", () => setWhere(radio.value));
-for (const radio of form.querySelectorAll('input[name="shape"]')) radio.addEventListener("change", () => setShape(radio.value));
+$("nr-where").addEventListener("change", () => setWhere($("nr-where").value));
+$("nr-shape").addEventListener("change", () => setShape($("nr-shape").value));
 $("nr-fill").addEventListener("click", () =>
   guarded(async () => {
     clearFieldProblems(form);

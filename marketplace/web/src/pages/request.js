@@ -312,7 +312,7 @@ $("r-pick-form")?.addEventListener("submit", (event) => {
   guarded(async () => {
     const chosen = pickTotals();
     if (!chosen.length) throw new RangeError("Select at least one offer to award.");
-    const by = event.target.elements.by.value;
+    const by = $("r-pick-by").value;
     if (by === "wallet") await ensureWallet();
     $("r-pick-button").disabled = true;
     try {
@@ -792,10 +792,21 @@ async function refresh() {
 
 $("r-reload").addEventListener("click", () => guarded(refresh, { title: "Request not reloaded" }));
 
+function notFound() {
+  $("r-status").textContent = `There is no request ${requestId} here: it does not exist, or it is not published yet and not yours${me.signedIn ? "" : " (sign in to see your own)"}.`;
+  $("r-status").dataset.status = "not-found";
+  for (const id of ["r-intervals-details", "r-legs-details"]) show(id, false);
+}
+
 await guarded(async () => {
   catalogue = await loadCatalogue({ elements: me.signedIn });
   await loadUnits();
-  await refresh();
+  try {
+    await refresh();
+  } catch (error) {
+    if (!request && error instanceof ApiError && error.status === 404) notFound();
+    else throw error;
+  }
 }, { title: "Request not loaded" });
 
 // While others act (the operator validates, the gate closes, the pick is awarded), follow the

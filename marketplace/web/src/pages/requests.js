@@ -158,7 +158,8 @@ function renderCalendar(list) {
     body.append(cell);
   }
   table.append(h("tbody", {}, body));
-  $("rq-calendar").replaceChildren(h("div", { class: "table-scroll" }, table));
+  // A labelled, focusable region: keyboard users can scroll the week sideways on small screens.
+  $("rq-calendar").replaceChildren(h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Calendar week (scrolls sideways)" }, table));
 }
 
 // ------------------------------------------------------------------ list
