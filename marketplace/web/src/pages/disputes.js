@@ -82,11 +82,7 @@ if (isParty) {
     byId("dn-agreement").replaceChildren(h("option", { value: "", text: "Choose one of your agreements" }), ...agreements.map((a) =>
       h("option", { value: String(a.id), text: `Agreement ${a.id}: ${a.kind} ${a.direction}, ${fmt.kwh(a.quantity_wh)}, delivery ${fmt.period(a.delivery_start, a.delivery_end)}, ${nameOf(names, me.role === "fsp" ? a.dso_id : a.fsp_id)}` })));
   }, { title: "Agreements not loaded" });
-  onSubmit(byId("dispute-new"), (body) => {
-    const agreement = byId("dn-agreement").value;
-    if (!agreement) throw new Error("Agreement: choose the agreement whose statement you dispute.");
-    return api.post(`/agreements/${agreement}/disputes`, { json: body });
-  }, {
+  onSubmit(byId("dispute-new"), ({ agreement_id: agreement, ...body }) => api.post(`/agreements/${agreement}/disputes`, { json: body }), {
     title: "Dispute not filed",
     done: async (d) => {
       notify(`Dispute ${d.id} filed for agreement ${d.agreement_id}.`, { kind: "success" });
