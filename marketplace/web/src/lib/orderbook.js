@@ -5,6 +5,7 @@
 //     idPrefix: "results",
 //     offers: [{ id, label, priceBase, quantityWh, acceptedWh }],   // price: base units per MWh
 //     demandWh, capBase,                                           // the request(s)
+//     priceUnit: "per MWh",                                        // or "per MW and hour" (availability)
 //   });
 //
 // The order book is the offered (and accepted) energy per price level; the merit-order curve
@@ -87,7 +88,7 @@ function chartBox(container, id, label) {
 }
 
 /** Both charts and the table, into ``container`` (replacing what it held). */
-export function renderOrderBook(container, { idPrefix, offers, demandWh = 0, capBase = null, caption = "Offers" }) {
+export function renderOrderBook(container, { idPrefix, offers, demandWh = 0, capBase = null, caption = "Offers", priceUnit = "per MWh" }) {
   container.replaceChildren();
   if (!offers.length) {
     const p = document.createElement("p");
@@ -105,7 +106,7 @@ export function renderOrderBook(container, { idPrefix, offers, demandWh = 0, cap
   );
   const book = xyChart(bookBox, {
     x: levels.map((l) => eurPerMWh(l.priceBase)),
-    xLabel: "Price (EUR per MWh)",
+    xLabel: `Price (EUR ${priceUnit})`,
     yLabel: "Energy (kWh)",
     padX: true,
     series: [
@@ -118,12 +119,12 @@ export function renderOrderBook(container, { idPrefix, offers, demandWh = 0, cap
     container,
     `${idPrefix}-merit-chart`,
     `Merit-order curve: offers stacked from the cheapest, against the demand of ${formatKWh(demandWh)}` +
-      (capBase !== null && capBase !== undefined ? ` at a cap of ${formatEUR(BigInt(capBase))} per MWh.` : "."),
+      (capBase !== null && capBase !== undefined ? ` at a cap of ${formatEUR(BigInt(capBase))} ${priceUnit}.` : "."),
   );
   const curve = xyChart(curveBox, {
     x: series.x,
     xLabel: "Cumulative energy (kWh)",
-    yLabel: "Price (EUR per MWh)",
+    yLabel: `Price (EUR ${priceUnit})`,
     series: [
       { label: "Offers (merit order)", values: series.supply, color: "#0b57d0", kind: "step" },
       { label: "Accepted", values: series.accepted, color: "#146c2e", kind: "step" },
@@ -139,7 +140,7 @@ export function renderOrderBook(container, { idPrefix, offers, demandWh = 0, cap
     columns: [
       { key: "rank", label: "Rank" },
       { key: "offer", label: "Offer", format: (_, row) => row.offer.label },
-      { key: "price", label: "Price", format: (_, row) => `${formatEUR(BigInt(row.offer.priceBase))} per MWh` },
+      { key: "price", label: "Price", format: (_, row) => `${formatEUR(BigInt(row.offer.priceBase))} ${priceUnit}` },
       { key: "quantity", label: "Energy", format: (_, row) => formatKWh(row.offer.quantityWh) },
       { key: "cumulative", label: "Cumulative energy", format: (_, row) => formatKWh(row.toWh) },
       { key: "accepted", label: "Accepted energy", format: (_, row) => formatKWh(row.offer.acceptedWh ?? 0) },

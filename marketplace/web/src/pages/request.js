@@ -659,7 +659,6 @@ async function renderOwnBids() {
   show("r-my-bids", visible);
   if (!visible) return;
   ownBids = await api.all("/bids", { request_id: requestId });
-  const open = request.status === "published";
   table("own-bids", $("r-my-bids-table"), {
     id: "request-own-bids",
     caption: "Your bids on this request (every version)",
@@ -680,7 +679,7 @@ async function renderOwnBids() {
       {
         key: "actions", label: "Actions",
         render: (b) => {
-          if (!open || b.status !== "active") return document.createTextNode("");
+          if (request.status !== "published" || b.status !== "active") return document.createTextNode(""); // until gate closure
           const change = h("button", { type: "button", text: "Modify", "aria-label": `Modify bid ${b.id}` });
           const remove = h("button", { type: "button", text: "Withdraw", "aria-label": `Withdraw bid ${b.id}` });
           change.addEventListener("click", () => modify(b));
@@ -705,7 +704,9 @@ async function renderResults() {
     ["Awarded", formatKWh(aggregate.awarded_wh), "r-awarded"],
     ["Valid offers", String(aggregate.bids)],
     ["Winners", String(aggregate.winners), "r-winners"],
-    ["Average price", aggregate.average_price_per_mwh === null ? "" : formatPrice(aggregate.average_price_per_mwh)],
+    ["Average price", aggregate.average_price_per_mwh === null ? ""
+      : availability() ? formatAvailabilityPrice(aggregate.average_price_per_mwh) : formatPrice(aggregate.average_price_per_mwh)],
+    ["Average activation price", aggregate.average_activation_price_per_mwh ? formatPrice(aggregate.average_activation_price_per_mwh) : ""],
     ["Agreed amount", formatEUR(BigInt(aggregate.agreed))],
   ], { id: "r-results-facts" }) : h("p", { text: "No aggregate for this request." }));
   const rows = results.items.filter((i) => i.request_id === requestId && i.bid_id !== undefined);
@@ -738,6 +739,7 @@ async function renderResults() {
     offers: rows.map((r) => ({ id: r.bid_id, label: `Bid ${r.bid_id} (${r.bidding_unit ?? r.bidding_unit_id})`, priceBase: priceOf(r), quantityWh: r.quantity_wh, acceptedWh: r.allocated_wh })),
     demandWh: request.total_wh,
     capBase: availability() ? request.availability_price_cap_per_mw_h : request.price_cap_per_mwh,
+    priceUnit: availability() ? "per MW and hour" : "per MWh",
   });
 }
 
