@@ -154,6 +154,11 @@ class PageSpec:
     signed-in user, also while the participant's registration is pending. ``roles``: an
     approved participant of one of them. ``admin``: its users with the admin grant.
     ``public_only``: listed in the navigation for the public only.
+
+    For the browser tests that walk every page (``tests/browser/test_shell.py``):
+    ``test_as`` names the world actor to sign in as (default: one holding a role the page
+    needs: FSP, DSO, operator, meter oracle, in that order) and ``test_path`` the path to open
+    when the page's route takes arguments (default: its URL without any).
     """
 
     name: str
@@ -163,6 +168,8 @@ class PageSpec:
     signed_in: bool = False
     admin: bool = False
     public_only: bool = False
+    test_as: str | None = None
+    test_path: str | None = None
 
     def refusal(self, viewer: Viewer) -> str | None:
         """Why ``viewer`` may not open this page (None: it may). Only for signed-in viewers."""
@@ -191,8 +198,8 @@ class PageSpec:
 PAGES: dict[str, PageSpec] = {p.name: p for p in (
     PageSpec("home", "Dashboard", nav="Dashboard"),
     PageSpec("market", "Market information", nav="Market information"),
-    PageSpec("transformers", "Transformers", nav="Transformers", roles=ALL_ROLES),
-    PageSpec("grid", "Grid topology", nav="Grid topology", roles=ALL_ROLES),
+    PageSpec("transformers", "Transformers", nav="Transformers", roles=ALL_ROLES, test_as="dso"),
+    PageSpec("grid", "Grid topology", nav="Grid topology", roles=ALL_ROLES, test_as="dso"),
     PageSpec("zones", "Zones", nav="Zones", roles=frozenset({DSO})),
     PageSpec("assets", "Assets", nav="Assets", roles=TRADING_ROLES),
     PageSpec("bidding_units", "Bidding units", nav="Bidding units", roles=TRADING_ROLES),
@@ -345,7 +352,9 @@ def audit():
 
 @bp.get("/assets")
 def assets():
-    return render_page("assets")
+    from marketplace.api.assets import ASSET_CSV_COLUMNS
+
+    return render_page("assets", asset_csv_columns=ASSET_CSV_COLUMNS)
 
 
 @bp.get("/bidding-units")

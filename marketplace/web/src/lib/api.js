@@ -8,6 +8,7 @@
 //   const stored = await api.post(`/grid/elements/${id}/forecast`, { text: csv, contentType: "text/csv" });
 //   const doc = await api.post(`/participants/${id}/documents`, { form: formData });
 //   const all = await api.all("/assets", { fsp_id: 3 });      // every page, following next_after
+//   const users = await api.items(`/participants/${id}/users`); // a list answered in one piece
 
 export const API_ROOT = "/api/v1";
 const CSRF_KEY = "flexmarket.csrf";
@@ -132,6 +133,10 @@ export const api = {
   put: (path, options = {}) => request("PUT", path, options),
   patch: (path, options = {}) => request("PATCH", path, options),
   delete: (path, options = {}) => request("DELETE", path, options),
+  /** The items of a list the API answers in one piece (no paging parameters). */
+  async items(path, query) {
+    return (await request("GET", path, { query })).items;
+  },
   /** Every item of a paged list (follows next_after; pages of 1000). */
   async all(path, query = {}) {
     const items = [];

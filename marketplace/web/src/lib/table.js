@@ -119,7 +119,13 @@ export class DataTable {
 
     this.count = el("p", { class: "table-count", id: `${prefix}-count`, "aria-live": "polite" });
     this.table = el("table", { id: prefix, "aria-describedby": `${prefix}-count` });
-    this.root.append(details, this.count, el("div", { class: "table-scroll" }, this.table));
+    this.scroller = el("div", { class: "table-scroll" }, this.table);
+    this.root.append(details, this.count, this.scroller);
+    if (typeof ResizeObserver === "function") {
+      const watch = new ResizeObserver(() => this._updateScroller());
+      watch.observe(this.scroller);
+      watch.observe(this.table);
+    }
     this.container.replaceChildren(this.root);
     this.render();
   }
@@ -161,6 +167,22 @@ export class DataTable {
     }
   }
 
+  // A table wider than the page scrolls sideways: keyboard users reach the scrolling area (a
+  // named region with a tab stop) and scroll it with the arrow keys.
+  _updateScroller() {
+    const s = this.scroller;
+    if (!s) return;
+    if (s.scrollWidth > s.clientWidth + 1) {
+      s.tabIndex = 0;
+      s.setAttribute("role", "region");
+      s.setAttribute("aria-label", `${this.caption} (scrolls sideways)`);
+    } else {
+      s.removeAttribute("tabindex");
+      s.removeAttribute("role");
+      s.removeAttribute("aria-label");
+    }
+  }
+
   render() {
     if (this.filterInputs) this._refreshSelectOptions();
     const shown = this.columns.filter((c) => this.visible[c.key]);
@@ -182,5 +204,6 @@ export class DataTable {
     }
     this.table.replaceChildren(el("caption", { text: this.caption }), head, body);
     this.count.textContent = `${rows.length} of ${this.rows.length} rows shown.`;
+    this._updateScroller();
   }
 }

@@ -41,6 +41,7 @@ export const formatKV = (v) => `${scaled(v, 3)} kV`;
 
 export const parseKW = (text, what = "Power") => parseScaled(text, 3, { what, unit: "kW" }); // → W
 export const parseKWh = (text, what = "Energy") => parseScaled(text, 3, { what, unit: "kWh" }); // → Wh
+export const parseKVAR = (text, what = "Reactive power") => parseScaled(text, 3, { what, unit: "kVAR" }); // → var
 export const parseDegrees = (text, what = "Coordinate") => parseScaled(text, 6, { what, unit: "degrees", signed: true }); // → µdeg
 export const parseWholeNumber = (text, what = "Value", signed = false) => parseScaled(text, 0, { what, signed });
 
