@@ -1,7 +1,7 @@
 """The Italian flow end to end in the browser (seed 3.4.4-3.4.7).
 
-The DSO starts a request from the transformer forecast chart's link (the form prefilled with
-the selected range and the energy above the planning limit), the operator validates it on the
+The DSO selects a time range on a transformer's day-ahead forecast and follows its link to the
+request form (prefilled with the range and the energy above the planning limit), the operator validates it on the
 request's page, the DSO's wallet escrows it (token approval and ``createRequest``) and it is
 published; two charge-point operators bid in their own browsers, each bid EIP-712 signed in
 their wallets; after gate closure the DSO picks one offer and its wallet awards it on chain;
@@ -13,6 +13,7 @@ made here with web3 and eth-account, never with the code under test.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from eth_account import Account
@@ -43,6 +44,11 @@ pytestmark = pytest.mark.browser
 DSO = BrowserWorld.account("dso")
 
 
+def clock(t: int) -> str:
+    """``t`` as people type it: YYYY-MM-DD HH:MM (UTC)."""
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+
+
 def kwh(page, start: int):
     return page.locator(f"#nr-q-{start}")
 
@@ -62,9 +68,19 @@ def test_italian_flow_from_the_forecast_link_to_the_cpo_withdrawing_its_payment(
     prefilled = {t: "" if not wh else str(-(-wh // 1000)) for t, wh in excess.items()}  # whole kWh, rounded up
     assert set(prefilled) == {first, second}
 
-    # --- the DSO opens the form from the forecast chart's link
+    # --- the DSO selects the range on TR-A21's day-ahead forecast and follows the link to the form
     dso = actors.open("dso")
-    page = dso.visit(f"/requests/new?element={trading['tr_a21']}&start={first}&end={second + Q}")
+    page = dso.visit("/transformers")
+    page.get_by_role("button", name="Forecast of TR-A21 Atocha").click()
+    expect(page.locator("#tr-forecast-summary")).not_to_be_empty()
+    page.get_by_label("From (UTC)").fill(clock(first))
+    page.get_by_label("To (UTC)").fill(clock(second + Q))
+    page.get_by_role("button", name="Select range").click()
+    dso.shot("forecast-range")
+    page.get_by_role("link", name="Start a flexibility request for this range").click()
+    page.wait_for_url(re.compile(r".*/requests/new\?.*"))
+    page.wait_for_selector("body[data-page-ready]", state="attached")
+    assert page.url.endswith(f"/requests/new?element={trading['tr_a21']}&start={first}&end={second + Q}")
     expect(page.locator("#nr-prefill-note")).to_contain_text("Prefilled from the forecast chart")
     expect(page.locator("#nr-prefill-note")).to_contain_text("TR-A21")
     expect(page.locator("#nr-session")).to_have_value(str(session["id"]))
