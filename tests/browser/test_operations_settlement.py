@@ -16,7 +16,13 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.operations_support import download_text, ops_ui, ops_world, ready  # noqa: F401 (fixtures)
+from tests.browser.operations_support import (  # noqa: F401 (fixtures)
+    assert_accessible,
+    download_text,
+    ops_ui,
+    ops_world,
+    ready,
+)
 
 pytestmark = pytest.mark.browser
 OPS_FLOWS = ("italy", "settle")
@@ -216,3 +222,26 @@ def test_notifications_are_listed_and_marked_read(ops_ui, ops_world):
     page.locator(f"li[data-notification='{settled['id']}']").get_by_role("link").click()
     page.wait_for_selector("body[data-page-ready]")
     expect(page.locator("#statement-heading")).to_have_text(f"Statement of agreement {settled['object_id']}")
+
+
+MAIN_PAGES = {
+    "operator": ["/", "/products", "/sessions", "/operator/validation", "/qualifications", "/history", "/results",
+                 "/statements", "/disputes", "/notifications"],
+    "dso_it": ["/", "/markets", "/sessions", "/qualifications", "/activations", "/history", "/results", "/schedules",
+               "/statements", "/disputes", "/notifications"],
+    "cpo_2": ["/", "/qualifications", "/activations", "/history", "/results", "/schedules", "/statements",
+              "/disputes", "/notifications"],
+}
+
+
+@pytest.mark.parametrize("actor", sorted(MAIN_PAGES))
+def test_main_pages_with_market_data_are_labelled_keyboard_usable_and_screenshotted(ops_ui, ops_world, actor):
+    """Each role's operations pages on the settled market: one screenshot each (test-artifacts/
+    screenshots/test_main_pages_..._<actor>_--NN-<page>.png), no refusal on opening, every
+    control labelled and reachable by keyboard."""
+    agreement = winner(ops_world)
+    ops_ui.sign_in(actor)
+    for path in MAIN_PAGES[actor]:
+        page = ready(ops_ui, path if path != "/statements" else f"/statements?agreement={agreement['id']}")
+        expect(page.locator("#error-area")).to_be_hidden()
+        assert_accessible(page)
