@@ -116,7 +116,8 @@ def offer_counts(principal: Principal, query: OfferCountQuery):
     if query.session_id is not None:
         stmt = stmt.where(FlexRequest.session_id == query.session_id)
     rows = session().execute(stmt.group_by(Bid.request_id).order_by(Bid.request_id)).all()
-    return OfferCounts(items=[OfferCount(request_id=r, offers=int(valid), void=int(voided)) for r, valid, voided in rows])
+    return OfferCounts(items=[OfferCount(request_id=r, offers=int(valid), void=int(voided))
+                              for r, valid, voided in rows])
 
 
 @route(bp, "/requests/<id:request_id>", "GET", summary="One request", access=PUBLIC, response=RequestOut,

@@ -32,11 +32,12 @@ def test_long_term_qualification_with_the_guarantee_from_the_wallet_then_results
     day = trading.delivery_day()
     operator, dso_api, fsp_api = trading.api("operator"), trading.api("dso"), trading.api("fsp")
     # the FSP's battery (8 kW, on TR-A11's feeder) prequalified for long-term availability up
-    attempt = fsp_api.post("/prequalifications", 201, json={"asset_id": trading["battery"], "product": "lt_availability",
-                                                           "direction": "up", "path": "review"})
+    attempt = fsp_api.post("/prequalifications", 201, json={
+        "asset_id": trading["battery"], "product": "lt_availability", "direction": "up", "path": "review"})
     dso_api.post(f"/prequalifications/{attempt['id']}/dso-review", json={"decision": "accepted"})
     operator.post(f"/prequalifications/{attempt['id']}/operator-review", json={"decision": "accepted"})
-    unit = fsp_api.post("/bidding-units", 201, json={"name": "Battery Lavapiés unit", "asset_ids": [trading["battery"]]})
+    unit = fsp_api.post("/bidding-units", 201, json={"name": "Battery Lavapiés unit",
+                                                     "asset_ids": [trading["battery"]]})
     products = {p["code"]: p["id"] for p in operator.get("/products?limit=100")["items"]}
     trading.ids["market_lt"] = dso_api.post("/markets", 201, json={
         "name": "Lavapiés long term", "grid_element_id": trading["tr_a11"], "valid_from": 0,
@@ -72,7 +73,8 @@ def test_long_term_qualification_with_the_guarantee_from_the_wallet_then_results
     expect(own).to_contain_text(f"{8_000 * GUARANTEE_PER_MW // 1_000_000 / EUR:.2f} EUR")
     expect(own).to_contain_text("pending")
     fsp.shot("qualification-requested")
-    assert trading.market.client.guarantee_of(FSP.address)[0] == guarantee_before + 8_000 * GUARANTEE_PER_MW // 1_000_000
+    deposited = trading.market.client.guarantee_of(FSP.address)[0] - guarantee_before
+    assert deposited == 8_000 * GUARANTEE_PER_MW // 1_000_000
 
     # --- the DSO checks the asset, the operator the guarantee, on the request's page
     dso = actors.open("dso")

@@ -141,8 +141,9 @@ class TradingWorld:
         caller = self.api(fsp)
         prepared = caller.post(f"/requests/{request_id}/bids/typed-data", json={"terms": terms})
         key = devkeys.dev_account(ACCOUNTS[fsp]).key
-        signatures = {leg["leg"]: "0x" + bytes(Account.sign_typed_data(key, full_message=leg["typed_data"]).signature).hex()
-                      for leg in prepared["legs"]}
+        signatures = {
+            leg["leg"]: "0x" + bytes(Account.sign_typed_data(key, full_message=leg["typed_data"]).signature).hex()
+            for leg in prepared["legs"]}
         return caller.post(f"/requests/{request_id}/bids", 201, json={
             "terms": terms, "signer": devkeys.dev_account(ACCOUNTS[fsp]).address, "signatures": signatures})
 
@@ -258,7 +259,8 @@ class Actors:
         if signed_in:
             token, csrf = self.world.start_session(name)
             context.add_cookies([{"name": COOKIE, "value": token, "url": self.base_url}])
-            context.add_init_script(f"try {{ localStorage.setItem('flexmarket.csrf', {json.dumps(csrf)}); }} catch {{}}")
+            context.add_init_script(
+                f"try {{ localStorage.setItem('flexmarket.csrf', {json.dumps(csrf)}); }} catch {{}}")
         context.on("request", lambda r: None if r.url.startswith((self.base_url, "data:", "blob:"))
                    else self.outside.append(r.url))
         page = context.new_page()
