@@ -353,7 +353,7 @@ def tab_to(page, selector: str, limit: int = 60) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def test_bid_and_pick_with_the_keyboard_only_on_labelled_pages(actors, trading):
+def test_bid_and_pick_with_the_keyboard_only_the_operator_sending_the_award(actors, trading):
     day = trading.delivery_day()
     session, request = trading.st_request(day + 17 * HOUR)
     rid = request["id"]
@@ -380,13 +380,15 @@ def test_bid_and_pick_with_the_keyboard_only_on_labelled_pages(actors, trading):
     tab_to(page, "#r-pick-by")  # who sends the award: the arrow keys change the choice
     page.keyboard.press("ArrowDown")
     expect(page.locator("#r-pick-by")).to_have_value("operator")
-    page.keyboard.press("ArrowUp")
-    expect(page.locator("#r-pick-by")).to_have_value("wallet")
     tab_to(page, "#r-pick-button")
     page.keyboard.press("Enter")
     expect(page.locator("#r-status")).to_contain_text("Awarded")
     dso.shot("awarded-by-keyboard")
+    # the operator sent the award on the DSO's pick: nothing from the DSO's wallet
+    assert "eth_sendTransaction" not in dso.wallet.methods()
     assert trading.api("dso").get(f"/requests/{rid}")["status"] == "awarded"
+    (agreement,) = trading.api("dso").get(f"/agreements?request_id={rid}")["items"]
+    assert agreement["fsp_address"] == BrowserWorld.account("cpo2").address
 
     operator = actors.open("operator")
     page = open_request(operator, rid)
