@@ -458,8 +458,8 @@ function updateVersion() {
   const unitId = Number($("r-bid-unit").value);
   $("r-bid-version").textContent = unitId
     ? editing
-      ? `Modifying bid ${editing.id} (version ${editing.version}): you sign version ${nextVersion(ownBids, unitId)} of ${unitName(unitId)}'s bid.`
-      : `You sign version ${nextVersion(ownBids, unitId)} of ${unitName(unitId)}'s bid${nextVersion(ownBids, unitId) > 1 ? " (it replaces the current one)" : ""}.`
+      ? `Modifying bid ${editing.id} (version ${editing.version}): you sign version ${nextVersion(ownBids, unitId)} of the bid of ${unitName(unitId)}.`
+      : `You sign version ${nextVersion(ownBids, unitId)} of the bid of ${unitName(unitId)}${nextVersion(ownBids, unitId) > 1 ? " (it replaces the current one)" : ""}.`
     : "";
 }
 
@@ -499,7 +499,7 @@ function renderBidForm() {
   show("r-bid-availability", availability());
   show("r-bid-long-term", longTerm());
   $("r-bid-price-label").textContent = availability() ? "Activation price (EUR per MWh)" : "Price (EUR per MWh)";
-  const step = product ? `; price step ${formatEUR(BigInt(product.price_step))}` : "";
+  const step = product ? `; price step ${formatPrice(product.price_step)}` : "";
   $("r-bid-price-help").textContent = `Cap ${formatPrice(request.price_cap_per_mwh)}${request.min_activation_price_per_mwh ? `, minimum ${formatPrice(request.min_activation_price_per_mwh)}` : ""}${step}.`;
   if (!editing) resetBidForm();
 }
