@@ -221,6 +221,7 @@ def test_italian_flow_from_the_forecast_link_to_the_cpo_withdrawing_its_payment(
     expect(row).to_have_count(1)
     expect(row).to_contain_text("settled")
     expect(row).to_contain_text(f"{payment / EUR:.2f} EUR")
+    expect(cpo2_page.locator("#request-results tbody tr")).to_have_count(1)
     expect(cpo2_page.locator("#request-results tbody tr")).to_contain_text("accepted")
     cpo2.shot("paid")
     wallet_page = cpo2.visit("/wallet")
@@ -237,6 +238,7 @@ def test_italian_flow_from_the_forecast_link_to_the_cpo_withdrawing_its_payment(
     cpo, cpo_page = bids[loser]
     cpo_page.reload()
     cpo_page.wait_for_selector("body[data-page-ready]", state="attached")
+    expect(cpo_page.locator("#request-results tbody tr")).to_have_count(1)  # its own bid only
     expect(cpo_page.locator("#request-results tbody tr")).to_contain_text("rejected")
     expect(cpo_page.locator("#request-results tbody tr")).to_contain_text("not picked by the DSO")
     cpo.shot("not-picked")
