@@ -7,6 +7,7 @@
 //     series: [{ label: "Forecast load (kW)", values, color }],
 //     limit: { label: "Transformer limit (kW)", value },
 //     onSelect: ({ from, to }) => ...,        // Unix seconds, [from, to)
+//     yLabel: "Power (kW)",                    // optional; default: the first series' label
 //   });
 //   chart.setRange(from, to);
 import uPlot from "uplot";
@@ -17,7 +18,7 @@ export const INTERVAL_S = 900;
 export const snapDown = (t) => Math.floor(t / INTERVAL_S) * INTERVAL_S;
 export const snapUp = (t) => Math.ceil(t / INTERVAL_S) * INTERVAL_S;
 
-export function forecastChart(container, { times, series, limit = null, title = "", height = 280, onSelect = null }) {
+export function forecastChart(container, { times, series, limit = null, title = "", height = 280, onSelect = null, yLabel = null }) {
   container.classList.add("chart");
   const data = [times, ...series.map((s) => s.values)];
   const seriesOpts = [{}, ...series.map((s) => ({ label: s.label, stroke: s.color ?? "#0b57d0", width: 2, fill: s.fill }))];
@@ -34,7 +35,7 @@ export function forecastChart(container, { times, series, limit = null, title = 
       series: seriesOpts,
       scales: { x: { time: true } },
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"), // market times are UTC
-      axes: [{}, { label: series[0]?.label ?? "" }],
+      axes: [{}, { label: yLabel ?? series[0]?.label ?? "" }],
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
         setSelect: [

@@ -189,6 +189,7 @@ $("pq-test-form").addEventListener("submit", (event) => {
         { label: "Measured (kW)", values: samples.map((s) => s.measured_w / 1000), color: "#0b57d0" },
       ],
       height: 240,
+      yLabel: "Power (kW)",
     });
     const done = await api.post(`/prequalifications/${testing.id}/test`, { json: { samples } });
     showVerdict(done);

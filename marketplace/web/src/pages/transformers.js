@@ -115,6 +115,7 @@ function renderChart() {
       { label: "Operational limit (kW)", values: points.map((p) => kw(p.operational_limit_w)), color: "#8a5a00" },
     ],
     onSelect: (range) => showDraft(range),
+    yLabel: "Power (kW)",
   });
   container.setAttribute("aria-label", `Forecast load of ${elementLabel(selected)} on ${formatDate(day)} against its planning and operational limits; the table below has the same data`);
 }
