@@ -226,10 +226,10 @@ def test_history_of_concluded_requests_shows_offers_and_the_winner(ops_ui, ops_w
     ops_ui.shot("history-operator")
 
     # the 14- and 30-day windows, and the CSV of the transactions
-    page.get_by_label("Window").select_option("14")
+    page.get_by_label("Window", exact=True).select_option("14")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#hw-summary")).to_contain_text("(14 days, UTC)")
-    page.get_by_label("Window").select_option("30")
+    page.get_by_label("Window", exact=True).select_option("30")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#hw-summary")).to_contain_text("(30 days, UTC)")
     assert "days=30" in page.url
