@@ -18,6 +18,13 @@ export const INTERVAL_S = 900;
 export const snapDown = (t) => Math.floor(t / INTERVAL_S) * INTERVAL_S;
 export const snapUp = (t) => Math.ceil(t / INTERVAL_S) * INTERVAL_S;
 
+/** An x-axis tick in UTC: "17:15", or "2026-06-01" at midnight. */
+function utcTick(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const iso = new Date(seconds * 1000).toISOString();
+  return iso.slice(11, 16) === "00:00" ? iso.slice(0, 10) : iso.slice(11, 16);
+}
+
 export function forecastChart(container, { times, series, limit = null, title = "", height = 280, onSelect = null, yLabel = null }) {
   container.classList.add("chart");
   const data = [times, ...series.map((s) => s.values)];
@@ -35,7 +42,8 @@ export function forecastChart(container, { times, series, limit = null, title = 
       series: seriesOpts,
       scales: { x: { time: true } },
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"), // market times are UTC
-      axes: [{}, { label: yLabel ?? series[0]?.label ?? "" }],
+      // UTC on the axis as the market writes it: 24-hour times, the date at midnight.
+      axes: [{ values: (u, splits) => splits.map(utcTick) }, { label: yLabel ?? series[0]?.label ?? "" }],
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
         setSelect: [
