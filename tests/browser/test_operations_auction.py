@@ -79,8 +79,14 @@ def test_lt_qualification_is_validated_by_the_dso_and_the_operator_in_the_queues
     quals = lt_auction["quals"]
     q1, q2, q3 = quals["age1"]["id"], quals["age2"]["id"], quals["age2_extra"]["id"]
 
-    # the FSP sees its own qualification, waiting; never the other FSP's
+    # the FSP's dashboard points at the request open for qualification
     ops_ui.sign_in("age1")
+    page = ready(ops_ui, "/")
+    step = page.locator("#next-steps li", has_text="open for qualification until the auction opens")
+    expect(step.get_by_role("link", name=f"request {lt_auction['request']['id']}")).to_have_attribute(
+        "href", f"/requests/{lt_auction['request']['id']}")
+
+    # the FSP sees its own qualification, waiting; never the other FSP's
     page = ready(ops_ui, "/qualifications")
     mine = page.locator("#qualifications-all")
     expect(mine.locator(f"tr[data-row-key='{q1}']")).to_contain_text("pending")

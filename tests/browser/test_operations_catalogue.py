@@ -229,6 +229,8 @@ def test_operator_validates_and_rejects_requests(ops_ui, ops_world):
     queue = page.locator("#validation-queue")
     expect(queue.locator(f"tr[data-row-key='{first['id']}']")).to_contain_text("8 kWh up")
     expect(queue.locator(f"tr[data-row-key='{second['id']}']")).to_contain_text("9,999.00 EUR/MWh")
+    expect(queue.get_by_role("link", name=f"Request {first['id']}", exact=True)).to_have_attribute(
+        "href", f"/requests/{first['id']}")
     queue.locator(f"tr[data-row-key='{first['id']}'] summary").click()
     expect(queue.locator(f"tr[data-row-key='{first['id']}'] dl")).to_contain_text("e-distribuzione demo")
     ops_ui.shot("validation-queue")

@@ -71,6 +71,7 @@ async function concluded(from, to) {
     panels.push(h("details", { class: "request-history", id: `request-${r.id}`, open: panels.length < 3 },
       h("summary", {}, h("span", { text: `Request ${r.id}: ${r.product_code}, ${requestQuantity(r)}, session ${session?.code ?? r.session_id}, awarded ${fmt.time(r.awarded_at)} — ` }),
         h("span", { class: "winner-summary", text: `${winnerText}; ${bids.length} offer${bids.length === 1 ? "" : "s"} shown` })),
+      h("p", {}, h("a", { href: `/requests/${r.id}`, text: `Request ${r.id}'s page`, "aria-label": `Open the page of request ${r.id}` })),
       requestFacts(r, { sessionCode: session?.code, dsoName: nameOf(names, r.dso_id) }),
       offerTable(r, bids)));
   }

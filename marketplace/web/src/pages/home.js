@@ -81,6 +81,7 @@ async function notes() {
 }
 
 const step = (text, href = null, linkText = null) => h("li", {}, text, href ? [" ", h("a", { href, text: linkText })] : "");
+const requestLinks = (list) => list.map((r, k) => [k ? ", " : "", h("a", { href: `/requests/${r.id}`, text: `request ${r.id}` })]);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 async function nextSteps({ sessions, requests }) {
@@ -108,8 +109,8 @@ async function nextSteps({ sessions, requests }) {
     const disputes = await api.all("/disputes", { status: "open" });
     if (!markets.size || ![...markets.values()].some((m) => m.dso_id === me.participantId)) steps.push(step("You have no market yet: initiate one at a grid element or zone.", "/markets", "Markets"));
     if (submitted.length) steps.push(step(`${plural(submitted.length, "request")} of yours wait for the operator's validation.`));
-    if (validated.length) steps.push(step(`${plural(validated.length, "validated request")} wait for your wallet's escrow before publication (request ${validated.map((r) => r.id).join(", ")}).`));
-    if (toPick.length) steps.push(step(`${plural(toPick.length, "request")} in manual-pick sessions wait for your pick (request ${toPick.map((r) => r.id).join(", ")}).`));
+    if (validated.length) steps.push(h("li", {}, `${plural(validated.length, "validated request")} wait for your wallet's escrow before publication: `, requestLinks(validated), "."));
+    if (toPick.length) steps.push(h("li", {}, `${plural(toPick.length, "request")} in manual-pick sessions wait for your pick: `, requestLinks(toPick), "."));
     if (qualifications.length) steps.push(step(`${plural(qualifications.length, "qualification")} wait for your technical validation.`, "/qualifications", "Review qualifications"));
     if (availability.length) steps.push(step(`${plural(availability.length, "availability agreement")} can be activated within their service windows.`, "/activations", "Activations"));
     if (disputes.length) steps.push(step(`${plural(disputes.length, "open statement dispute")} on your agreements.`, "/disputes?status=open", "Disputes"));
@@ -119,8 +120,8 @@ async function nextSteps({ sessions, requests }) {
     const biddable = requests.filter((r) => r.status === "published" && (() => { const s = sessions.find((x) => x.id === r.session_id); return s && s.gate_open_at <= now && now < s.gate_close_at; })());
     const qualifications = await api.all("/qualifications", { status: "pending" });
     const disputes = await api.all("/disputes", { status: "open" });
-    if (qualifying.length) steps.push(step(`${plural(qualifying.length, "long-term request")} open for qualification until the auction opens (request ${qualifying.map((r) => r.id).join(", ")}).`));
-    if (biddable.length) steps.push(step(`${plural(biddable.length, "request")} accept bids now (request ${biddable.map((r) => r.id).join(", ")}).`));
+    if (qualifying.length) steps.push(h("li", {}, `${plural(qualifying.length, "long-term request")} open for qualification until the auction opens: `, requestLinks(qualifying), "."));
+    if (biddable.length) steps.push(h("li", {}, `${plural(biddable.length, "request")} accept bids now: `, requestLinks(biddable), "."));
     if (qualifications.length) steps.push(step(`${plural(qualifications.length, "qualification")} of yours wait for the DSO's and the operator's decision.`, "/qualifications", "Qualifications"));
     if (disputes.length) steps.push(step(`${plural(disputes.length, "open statement dispute")}.`, "/disputes?status=open", "Disputes"));
     steps.push(step("See how your bids did.", "/results", "Results"));

@@ -12,7 +12,7 @@ let sessions = new Map();
 
 const code = (r) => sessions.get(r.session_id)?.code ?? `session ${r.session_id}`;
 const base = [
-  { key: "id", label: "Request", filter: "text" },
+  { key: "id", label: "Request", filter: "text", render: (r) => h("a", { href: `/requests/${r.id}`, text: String(r.id), "aria-label": `Request ${r.id}` }), filterValue: (r) => r.id },
   { key: "dso", label: "DSO", filter: "select", filterValue: (r) => nameOf(names, r.dso_id), format: (_, r) => nameOf(names, r.dso_id) },
   { key: "session", label: "Session", filter: "select", filterValue: code, format: (_, r) => code(r) },
   { key: "product_code", label: "Product", filter: "select" },
