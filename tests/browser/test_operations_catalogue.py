@@ -317,3 +317,21 @@ def test_operations_pages_are_labelled_and_keyboard_usable(ops_ui, ops_world, ac
         page = ready(ops_ui, path)
         expect(page.locator("h1")).to_have_count(1)
         assert_accessible(page)
+
+
+def test_operations_pages_guard_roles(ops_ui, ops_world):
+    """The public is sent to sign in; a signed-in viewer without the role reads why (HTTP 403);
+    the navigation lists only the pages a viewer may open."""
+    reply = ops_ui.page.goto(ops_world.base_url + "/statements?agreement=1")
+    assert reply.status == 200 and "/signin" in ops_ui.page.url and "next=" in ops_ui.page.url
+    ops_ui.sign_in("cpo_1")
+    reply = ops_ui.page.goto(ops_world.base_url + "/operator/validation")
+    assert reply.status == 403
+    expect(ops_ui.page.locator("main")).to_contain_text("This page is for market operator users.")
+    nav = ops_ui.page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Statements")).to_have_count(1)
+    expect(nav.get_by_role("link", name="Request validation")).to_have_count(0)
+    ops_ui.shot("refused")
+    ops_ui.sign_in("oracle")
+    page = ready(ops_ui, "/notifications")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Results")).to_have_count(0)
