@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from markupsafe import escape
 
 from marketplace.app import create_app
 from marketplace.chain.deploy import Deployment
@@ -90,3 +91,137 @@ def test_status_page_moved_to_status(deployed_instance, tmp_path):
     page = client.get("/status")
     assert page.status_code == 200 and MARKET in page.get_data(as_text=True)
     assert client.get("/status.json").json["contracts"]["FlexMarket"] == MARKET
+
+
+# ------------------------------------------------------------------ page guards and navigation
+def _bundle_of_every_page(dist):
+    from marketplace.web import PAGES
+
+    dist.mkdir(parents=True)
+    names = [*PAGES, "refused"]
+    (dist / "manifest.json").write_text(json.dumps({n: {"js": f"{n}-H.js", "css": []} for n in names}))
+    return dist
+
+
+@pytest.fixture(scope="module")
+def guarded_app(tmp_path_factory):
+    """The app on a migrated SQLite database (one per module) with an operator, an approved FSP
+    (admin and a read-only user) and a pending DSO; ``cookies[name]`` is a session cookie for each."""
+    from marketplace import db
+    from marketplace.domain import auth, participants
+    from marketplace.models.enums import Grant, ParticipantStatus
+    from marketplace.schemas.participants import SignUp, UserIn
+    from tests.api import payloads
+
+    tmp_path = tmp_path_factory.mktemp("guarded")
+    deployed_instance = tmp_path / "instance"
+    Deployment(chain_id=31337, token=TOKEN, market=MARKET, operator="0x" + "01" * 20, block=3, build="x").save(
+        deployed_instance / "deployment.json"
+    )
+    url = f"sqlite:///{tmp_path / 'web.sqlite'}"
+    db.upgrade(url)
+    database = db.Database(url)
+    cookies = {}
+    with database.transaction() as s:
+        users = {"operator": participants.ensure_operator(s, "0x" + "01" * 20)}
+        for name, role, kind, wallet in (("fsp", "fsp", "aggregator", "0x" + "02" * 20), ("dso", "dso", None, "0x" + "03" * 20)):
+            body = payloads.sign_up({"message": "x", "signature": "0x" + "00" * 65}, role=role, fsp_kind=kind,
+                                    name=f"{name.upper()} Uno")
+            participant, users[name] = participants.sign_up(s, SignUp.model_validate_json(json.dumps(body), strict=True),
+                                                            wallet, None)
+            if name == "fsp":
+                participant.status = ParticipantStatus.APPROVED
+        s.flush()
+        from marketplace.domain.principal import Principal
+
+        fsp = users["fsp"]
+        users["reader"] = participants.add_user(s, Principal(user=fsp, participant=fsp.participant, grant=fsp.grant),
+                                                fsp.participant_id, UserIn(first_name="Rita", last_name="Lectora",
+                                                email="rita@example.es", grant=Grant.READ_ONLY, wallet_address="0x" + "04" * 20))
+        for name, user in users.items():
+            cookies[name] = auth.start_session(s, user, 3600).token
+    settings = Settings(instance_path=deployed_instance, rpc_url=f"http://127.0.0.1:{free_port()}", database_url=url)
+    app = create_app(test_config={"WEB_DIST_DIR": str(_bundle_of_every_page(tmp_path / "dist"))}, settings=settings)
+    yield app, cookies
+    database.dispose()
+    app.extensions["flexmarket.db"].dispose()
+
+
+def _as(app, cookies, name):
+    client = app.test_client()
+    if name is not None:
+        client.set_cookie("flexmarket_session", cookies[name])
+    return client
+
+
+def _nav(html: str) -> list[str]:
+    nav = re.search(r'<nav class="site-nav" aria-label="Main">(.*?)</nav>', html, re.S).group(1)
+    return re.findall(r">([^<]+)</a>", nav)
+
+
+@pytest.mark.parametrize("path", ["/assets", "/operator/audit", "/organisation", "/api-clients", "/zones"])
+def test_the_public_is_sent_to_sign_in_and_back(guarded_app, path):
+    app, cookies = guarded_app
+    reply = _as(app, cookies, None).get(path)
+    assert reply.status_code == 302 and reply.headers["Location"] == f"/signin?next={path}"
+
+
+@pytest.mark.parametrize(("viewer", "path", "refusal"), [
+    ("fsp", "/operator/registrations", "This page is for market operator users. You are signed in as Ana García of FSP Uno, a FSP."),
+    ("fsp", "/zones", "This page is for DSO users."),
+    ("reader", "/api-clients", "This page is for your organisation's admins; your grant is read only."),
+    ("dso", "/assets", "Your organisation's registration is pending: this page opens once the market operator approves it."),
+])
+def test_viewers_without_the_role_grant_or_approval_get_a_readable_403(guarded_app, viewer, path, refusal):
+    app, cookies = guarded_app
+    reply = _as(app, cookies, viewer).get(path)
+    assert reply.status_code == 403
+    html = reply.get_data(as_text=True)
+    assert str(escape(refusal)) in html and "/ui/dist/refused-H.js" in html
+
+
+@pytest.mark.parametrize(("viewer", "path"), [
+    ("operator", "/operator/registrations"), ("operator", "/operator/audit"), ("fsp", "/assets"),
+    ("fsp", "/api-clients"), ("reader", "/assets"), ("dso", "/organisation"), (None, "/signup"), (None, "/market"),
+])
+def test_viewers_open_the_pages_they_are_for(guarded_app, viewer, path):
+    app, cookies = guarded_app
+    reply = _as(app, cookies, viewer).get(path)
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+
+
+def test_navigation_lists_the_pages_each_viewer_may_open(guarded_app):
+    app, cookies = guarded_app
+    public = _nav(_as(app, cookies, None).get("/").get_data(as_text=True))
+    assert {"Sign up", "Sign in", "Market information", "Wallet"} <= set(public)
+    assert not {"Assets", "Organisation", "Registrations", "Audit log"} & set(public)
+    fsp = _nav(_as(app, cookies, "fsp").get("/").get_data(as_text=True))
+    assert {"Assets", "Bidding units", "Prequalification", "Organisation", "API clients", "Transformers"} <= set(fsp)
+    assert not {"Sign up", "Sign in", "Registrations", "Zones"} & set(fsp)
+    reader = _nav(_as(app, cookies, "reader").get("/").get_data(as_text=True))
+    assert "Assets" in reader and "API clients" not in reader
+    pending = _nav(_as(app, cookies, "dso").get("/").get_data(as_text=True))
+    assert "Organisation" in pending and not {"Zones", "Transformers", "Assets"} & set(pending)
+    operator = _nav(_as(app, cookies, "operator").get("/").get_data(as_text=True))
+    assert {"Registrations", "Participants and users", "Audit log"} <= set(operator)
+    assert fsp[-1] == "Status"
+
+
+def test_the_page_embeds_who_is_looking_and_the_vocabularies(guarded_app):
+    app, cookies = guarded_app
+    html = _as(app, cookies, "fsp").get("/assets").get_data(as_text=True)
+    viewer = json.loads(re.search(r'<script type="application/json" id="flex-viewer">(.*?)</script>', html, re.S).group(1))
+    assert viewer["signedIn"] and viewer["role"] == "fsp" and viewer["grant"] == "admin" and viewer["status"] == "approved"
+    choices = json.loads(re.search(r'<script type="application/json" id="flex-choices">(.*?)</script>', html, re.S).group(1))
+    assert ["EV_charging", "EV charging station"] in choices["asset_types"]
+    assert ["400", "0.4 kV"] in choices["voltages"]
+    assert "Signed in as <strong>Ana García</strong>, FSP Uno" in html
+
+
+def test_a_sign_in_link_returns_only_to_this_site(guarded_app):
+    app, cookies = guarded_app
+    client = _as(app, cookies, None)
+    for target, expected in (("/assets", "/assets"), ("//evil.example/x", "/"), ("https://evil.example", "/"),
+                             ("/\\evil.example", "/")):
+        html = client.get("/signin", query_string={"next": target}).get_data(as_text=True)
+        assert f'data-next="{expected}"' in html, target
