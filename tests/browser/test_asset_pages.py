@@ -247,3 +247,23 @@ def test_activation_test_upload_shows_the_chart_and_the_verdict(ui):
                                                             Prequalification.path == "test")).one()
         assert (attempt.status.value, attempt.qualified_power_w) == ("qualified", 6_000)
         assert attempt.test_result["samples"] == len(samples)
+
+
+def test_fsp_changes_an_assets_name_and_status_but_not_its_technical_data(ui):
+    page = open_assets(ui, "cpo2")
+    page.get_by_role("button", name="Change Charger Atocha 2").click()
+    edit = page.locator("#as-edit-form")
+    expect(edit.get_by_label("Asset name")).to_have_value("Charger Atocha 2")
+    expect(edit.get_by_label("Asset name")).to_be_focused()
+    edit.get_by_label("Asset name").fill("Charger Atocha 2 (west)")
+    edit.get_by_label("Asset status").select_option("non_operational")
+    edit.get_by_label("Contact phone").fill("12")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#ed-phone-error")).to_have_text("is not in the expected format")
+    edit.get_by_label("Contact phone").fill("+39 02 1234 5678")
+    edit.get_by_role("button", name="Save changes").click()
+    row = page.locator("#assets tbody tr", has_text="Charger Atocha 2 (west)")
+    expect(row.locator('td[data-key="status"]')).to_have_text("non operational")
+    expect(page.locator("#as-edit")).to_be_hidden()
+    a = asset_named(ui, "Charger Atocha 2 (west)")
+    assert (a.status.value, a.contact_phone, a.active_export_w) == ("non_operational", "+39 02 1234 5678", 11_000)

@@ -65,10 +65,17 @@ function readableProblem(error) {
   return make ? make(error) : String(error.msg ?? "is not acceptable");
 }
 
+// What to do next, for refusals people meet without having done anything wrong.
+const HINTS = {
+  authentication_required: " Your session may have ended: sign in again.",
+  csrf_failed: " Sign in again to renew this browser's session.",
+  chain_unavailable: " Try again once the chain is reachable.",
+};
+
 function describe(status, body, path) {
   if (body && typeof body.message === "string") {
     const fields = (body.details?.errors ?? []).length > 1 ? ` (and ${body.details.errors.length - 1} more)` : "";
-    return `The server refused: ${body.message}${fields} (${body.code}).`;
+    return `The server refused: ${body.message}${fields} (${body.code}).${HINTS[body.code] ?? ""}`;
   }
   if (status === 404) return `The server does not offer ${API_ROOT}${path} (HTTP 404).`;
   if (status >= 500) return `The server failed to answer ${API_ROOT}${path} (HTTP ${status}); try again later.`;
