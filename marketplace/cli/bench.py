@@ -11,6 +11,7 @@ BENCHMARKS: dict[str, str] = {
     "api": "marketplace.bench.api:api",
     "clearing": "marketplace.bench.clearing:clearing",
     "gas": "marketplace.bench.gas:gas",
+    "market": "marketplace.bench.market:market",
     "oracle": "marketplace.bench.oracle:oracle",
 }
 

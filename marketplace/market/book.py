@@ -92,10 +92,12 @@ def bid_entry(*, bid_id: str, fsp: str, location: str, direction: str, kind: Kin
     return entry
 
 
-def entry_of(session: Session, bid: Bid, request: FlexRequest) -> dict[str, Any]:
-    unit = session.get(BiddingUnit, bid.bidding_unit_id)
+def entry_of(session: Session, bid: Bid, request: FlexRequest, *, location: str | None = None) -> dict[str, Any]:
+    """The clearing bid of ``bid`` (``location``: its unit's, when already known)."""
+    if location is None:
+        location = bid_location(session, session.get(BiddingUnit, bid.bidding_unit_id), request)
     return bid_entry(
-        bid_id=str(bid.id), fsp=f"participant-{bid.fsp_id}", location=bid_location(session, unit, request),
+        bid_id=str(bid.id), fsp=f"participant-{bid.fsp_id}", location=location,
         direction=bid.direction.value, kind=bid.kind, price_per_mwh=bid.price_per_mwh, divisible=bid.divisible,
         min_quantity_wh=bid.min_quantity_wh, submitted_at=bid.submitted_at,
         qualified_power_w=bid.qualified_power_w or 0, intervals=[(i.start, i.quantity_wh) for i in bid.intervals],
@@ -105,8 +107,14 @@ def entry_of(session: Session, bid: Bid, request: FlexRequest) -> dict[str, Any]
 
 def order_book(session: Session, request: FlexRequest, bids: list[Bid], traffic_light: str) -> dict[str, Any]:
     """The clearing input for ``request`` with ``bids`` (the book's valid latest versions)."""
+    unit_ids = sorted({bid.bidding_unit_id for bid in bids})
+    units = {}
+    for k in range(0, len(unit_ids), 1000):  # the units in a few queries, each unit's location once
+        units.update((u.id, u) for u in session.scalars(select(BiddingUnit).where(
+            BiddingUnit.id.in_(unit_ids[k:k + 1000]))))
+    locations = {uid: bid_location(session, unit, request) for uid, unit in units.items()}
     return {"auction": auction(request, traffic_light), "demands": [demand(request)],
-            "bids": [entry_of(session, bid, request) for bid in bids]}
+            "bids": [entry_of(session, bid, request, location=locations[bid.bidding_unit_id]) for bid in bids]}
 
 
 def pricing_of(request: FlexRequest) -> Pricing:

@@ -161,12 +161,43 @@ def _void(bid: Bid, reason: str, detail: str) -> None:
     bid.outcome, bid.outcome_reason, bid.outcome_detail = BidOutcome.REJECTED, reason, detail
 
 
+#: Calls per JSON-RPC batch when reading many roles at once.
+ROLE_BATCH = 500
+
+
+def has_roles(market, addresses: list[str], role: int) -> dict[str, bool]:
+    """Whether each address holds ``role`` on chain (``hasRole``): read in JSON-RPC batches of
+    ``eth_call`` at one block where the node's provider takes batches, else one call each."""
+    chain = market.chain
+    batch = None if chain.is_embedded else getattr(chain.w3.provider, "make_batch_request", None)
+    if batch is None:
+        return {a: bool(chain.call(market.market.functions.hasRole(a, role))) for a in addresses}
+    from marketplace.chain.errors import ChainError
+
+    block = hex(chain.block_number())
+    out: dict[str, bool] = {}
+    for k in range(0, len(addresses), ROLE_BATCH):
+        chunk = addresses[k:k + ROLE_BATCH]
+        replies = batch([("eth_call", [{"to": market.market.address,
+                                        "data": market.market.encode_abi("hasRole", args=[a, role])}, block])
+                         for a in chunk])
+        if not isinstance(replies, list) or len(replies) != len(chunk):
+            raise ChainError("the node refused a batch of role reads", details={"reply": str(replies)[:500]})
+        for address, reply in zip(chunk, replies):
+            result = reply.get("result") if isinstance(reply, dict) else None
+            if result is None:
+                raise ChainError("the node refused a role read", details={"address": address,
+                                                                          "reply": str(reply)[:500]})
+            out[address] = int(result if isinstance(result, str) else "0x" + bytes(result).hex(), 16) != 0
+    return out
+
+
 def _screen(s: Session, services: MarketServices, request: FlexRequest, book: list[Bid]) -> None:
     """Void book bids the award could not carry: signers without the FSP role on chain, and
     guarantees the signer's free guarantee cannot cover (greedily in submission order)."""
     market = services.market()
-    signers = {bid.signer_address for bid in book}
-    role = {a: bool(market.chain.call(market.market.functions.hasRole(a, FSP))) for a in signers}
+    signers = sorted({bid.signer_address for bid in book})
+    role = has_roles(market, signers, FSP)
     free = {a: None for a in signers}
     reserved: dict[str, int] = defaultdict(int)
     for other in s.scalars(select(Bid).join(FlexRequest, FlexRequest.id == Bid.request_id).where(

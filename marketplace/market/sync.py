@@ -27,7 +27,6 @@ from typing import Any
 from eth_utils import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3.logs import DISCARD
 
 from marketplace.bridge.indexer import EventIndexer, plain
 from marketplace.domain.errors import InvalidInput
@@ -216,10 +215,11 @@ def on_offer_awarded(session: Session, event: Any, *, ledger: bool = True) -> No
     if kind is not AgreementKind.ACTIVATION:
         for start, wh in _agreement_intervals(chain_leg, bid, quantity):
             session.add(AgreementInterval(agreement_id=agreement.id, start=start, quantity_wh=wh))
-    # pair the availability and activation agreements of one bid
-    partner = session.scalars(select(Agreement).where(Agreement.bid_id == bid.id, Agreement.id != agreement.id)).first()
-    if partner is not None and {partner.kind, kind} == {AgreementKind.AVAILABILITY, AgreementKind.ACTIVATION}:
-        agreement.partner_agreement_id, partner.partner_agreement_id = partner.id, agreement.id
+    if kind is not AgreementKind.ENERGY:  # pair the availability and activation agreements of one bid
+        partner = session.scalars(select(Agreement).where(Agreement.bid_id == bid.id,
+                                                          Agreement.id != agreement.id)).first()
+        if partner is not None and {partner.kind, kind} == {AgreementKind.AVAILABILITY, AgreementKind.ACTIVATION}:
+            agreement.partner_agreement_id, partner.partner_agreement_id = partner.id, agreement.id
     session.flush()
 
 
@@ -361,18 +361,34 @@ def receipt_events(services, tx_hash: str) -> list[Event]:
                            details={"tx_hash": tx_hash}) from None
     if receipt["status"] != 1:
         raise InvalidInput("the transaction reverted", code="transaction_reverted", details={"tx_hash": tx_hash})
+    topics = _topics(market.market)
+    tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
     out = []
     for entry in receipt["logs"]:
-        if to_checksum_address(entry["address"]) != market.market.address:
+        if to_checksum_address(entry["address"]) != market.market.address or not entry["topics"]:
             continue
-        for name in HANDLERS:
-            decoded = market.market.events[name]().process_receipt({"logs": [entry]}, errors=DISCARD)
-            if decoded:
-                out.append(Event(name, market.chain.chain_id, market.market.address, "0x" + bytes(
-                    receipt["transactionHash"]).hex(), int(entry["logIndex"]), int(receipt["blockNumber"]),
-                    plain(dict(decoded[0]["args"]))))
-                break
+        name = topics.get(bytes(entry["topics"][0]))
+        if name is None:
+            continue
+        decoded = market.market.events[name]().process_log(entry)
+        out.append(Event(name, market.chain.chain_id, market.market.address, tx_hash, int(entry["logIndex"]),
+                         int(receipt["blockNumber"]), plain(dict(decoded["args"]))))
     return out
+
+
+_TOPICS: dict[str, dict[bytes, str]] = {}
+
+
+def _topics(contract) -> dict[bytes, str]:
+    """topic0 -> event name of the handled events of ``contract`` (computed once per address)."""
+    found = _TOPICS.get(contract.address)
+    if found is None:
+        from eth_utils import event_abi_to_log_topic
+
+        found = {event_abi_to_log_topic(item): item["name"] for item in contract.abi
+                 if item["type"] == "event" and item["name"] in HANDLERS}
+        _TOPICS[contract.address] = found
+    return found
 
 
 def apply_receipt(session: Session, services, tx_hash: str, *, only: Iterable[str] | None = None) -> list[str]:
