@@ -184,7 +184,8 @@ def assert_accessible(page) -> None:
     assert stops, "no control to reach"
     page.evaluate("""() => {
       window.__opsReached = new Set();
-      document.addEventListener('focusin', (e) => e.target.dataset?.opsStop && window.__opsReached.add(e.target.dataset.opsStop));
+      document.addEventListener('focusin',
+        (e) => e.target.dataset?.opsStop && window.__opsReached.add(e.target.dataset.opsStop));
     }""")
     page.locator("main").focus()
     for _ in range(len(stops) + 5):

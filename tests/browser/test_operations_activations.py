@@ -83,7 +83,8 @@ def test_dso_activates_availability_and_reads_every_refusal(ops_ui, ops_world):
     expect(page.locator("#activations tr[data-row-key]")).to_have_count(3)  # nothing ordered
 
     activate(page, ops_world, a["id"], hm(ops_world, 8 * HOUR + 30 * 60), 2, "1.5")
-    expect(page.locator("#notifications")).to_contain_text(f"ordered: 3 kWh up, {hm(ops_world, 8 * HOUR + 30 * 60)} UTC")
+    expect(page.locator("#notifications")).to_contain_text(
+        f"ordered: 3 kWh up, {hm(ops_world, 8 * HOUR + 30 * 60)} UTC")
     latest = max(ops_world.actor("dso_si").get(f"/activations?agreement_id={a['id']}")["items"], key=lambda x: x["id"])
     t = ops_world.demo.day + 8 * HOUR + 30 * 60
     assert [(i["start"], i["quantity_wh"]) for i in latest["intervals"]] == [(t, 1_500), (t + Q, 1_500)]

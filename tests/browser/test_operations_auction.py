@@ -64,7 +64,8 @@ def lt_auction(ops_world) -> dict:
     for key, fsp, unit, k, power in (("age1", age1, u1, 0, 8_000), ("age2", age2, u2, 0, 4_000),
                                      ("age2_extra", age2, u2, 1, 4_000)):
         asset = demo.asset_ids(fsp, unit)[k]
-        q = fsp.post(f"/requests/{request['id']}/qualifications", 201, json={"asset_id": asset, "qualified_power_w": power})
+        q = fsp.post(f"/requests/{request['id']}/qualifications", 201,
+                     json={"asset_id": asset, "qualified_power_w": power})
         for tx in q["deposit_transactions"]:  # the guarantee, from the FSP's wallet
             demo.send(fsp.account, tx)
         quals[key] = q
@@ -108,12 +109,13 @@ def test_lt_qualification_is_validated_by_the_dso_and_the_operator_in_the_queues
     expect(queue.locator(f"tr[data-row-key='{q2}']")).to_have_count(0)
     page.get_by_role("button", name=f"Reject qualification {q3}").click()
     expect(page.locator("#error-area-message")).to_contain_text(f"Qualification {q3}: give a reason to reject it.")
-    page.get_by_label(f"Reason for rejecting qualification {q3}").fill("Asset BAT-0011 is on a feeder under maintenance.")
+    reason = "Asset BAT-0011 is on a feeder under maintenance."
+    page.get_by_label(f"Reason for rejecting qualification {q3}").fill(reason)
     page.get_by_label(f"Reason for rejecting qualification {q3}").press("Enter")  # keyboard submits
     expect(queue.locator("tr.empty")).to_contain_text("Nothing waits for your validation.")
     assert qualification(ops_world, q1)["dso_decision"] == "accepted"
     rejected = qualification(ops_world, q3)
-    assert (rejected["status"], rejected["dso_reason"]) == ("rejected", "Asset BAT-0011 is on a feeder under maintenance.")
+    assert (rejected["status"], rejected["dso_reason"]) == ("rejected", reason)
     assert qualification(ops_world, q1)["status"] == "pending"  # the operator has not decided yet
 
     # the operator: guarantee validation (checked on chain)
@@ -125,7 +127,8 @@ def test_lt_qualification_is_validated_by_the_dso_and_the_operator_in_the_queues
     expect(row).to_contain_text("0.40 EUR")  # 8 kW at 50 EUR per MW
     expect(row.locator("td[data-key='dso_decision']")).to_contain_text("accepted")
     page.get_by_role("button", name=f"Accept qualification {q1}").click()
-    expect(page.locator("#notifications")).to_contain_text(f"Qualification {q1}: guarantee validation accepted (now qualified)")
+    expect(page.locator("#notifications")).to_contain_text(
+        f"Qualification {q1}: guarantee validation accepted (now qualified)")
     page.get_by_role("button", name=f"Accept qualification {q2}").click()
     expect(queue.locator("tr.empty")).to_contain_text("Nothing waits for guarantee validation.")
     ops_ui.shot("operator-queue-done")
@@ -203,7 +206,8 @@ def test_results_by_session_per_role(ops_ui, ops_world, lt_awarded):
     expect(trades.locator("tbody tr")).to_have_count(1)  # its order; no trade
     expect(trades).to_contain_text("AGE2_LP demo")
     expect(trades).not_to_contain_text("AGE1_LP demo")
-    text = download_text(page, page.get_by_role("link", name=f"Download the trade and order history of session {session['code']} as CSV"))
+    name = f"Download the trade and order history of session {session['code']} as CSV"
+    text = download_text(page, page.get_by_role("link", name=name))
     assert "AGE1_LP" not in text and "AGE2_LP demo" in text
 
     # the operator: every bid
