@@ -34,6 +34,7 @@ from tests.browser.trading_support import (  # noqa: F401 (fixtures)
     deliverable_window,
     live_server,
     oracle_account,
+    reload_request,
     trading,
     trading_server,
 )
@@ -172,13 +173,13 @@ def test_italian_flow_from_the_forecast_link_to_the_cpo_withdrawing_its_payment(
         assert Account.recover_message(encode_typed_data(full_message=document),
                                        signature=bytes.fromhex(leg.signature[2:])) == owners[bid_id]
     assert [b.quantity_wh for b in stored_bids] == [4_000, 4_000]
-    page.get_by_role("button", name="Reload").click()
+    reload_request(page)
     expect(page.locator("#r-offer-count")).to_contain_text("2 offers received so far")
 
     # --- gate closure (the scheduler's job: the operator's close-gate), then the DSO picks
     trading.travel_to(session["gate_close_at"] + 1)
     trading.api("operator").post(f"/sessions/{session['id']}/close-gate")
-    page.get_by_role("button", name="Reload").click()
+    reload_request(page)
     expect(page.locator("#r-pick-form")).to_be_visible()
     offers = page.locator("#request-offers tbody tr")
     expect(offers).to_have_count(2)

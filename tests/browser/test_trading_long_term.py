@@ -17,6 +17,7 @@ from tests.browser.trading_support import (  # noqa: F401 (fixtures)
     HOUR,
     actors,
     live_server,
+    reload_request,
     trading,
     trading_server,
 )
@@ -91,7 +92,7 @@ def test_long_term_qualification_with_the_guarantee_from_the_wallet_then_results
 
     # --- the auction opens; the FSP's availability bid, one signature per leg
     trading.travel_to(session["gate_open_at"] + 1)
-    page.get_by_role("button", name="Reload").click()
+    reload_request(page)
     expect(page.locator("#r-bid-availability")).to_be_visible()
     expect(page.locator("#r-bid-capacity")).to_have_value("8")  # the required capacity
     page.locator("#r-bid-unit").select_option(str(unit["id"]))
@@ -112,7 +113,7 @@ def test_long_term_qualification_with_the_guarantee_from_the_wallet_then_results
     trading.travel_to(session["gate_close_at"] + 1)
     operator.post(f"/sessions/{session['id']}/close-gate")
     assert fsp_api.get(f"/requests/{rid}")["status"] == "awarded"
-    page.get_by_role("button", name="Reload").click()
+    reload_request(page)
     expect(page.locator("#r-status")).to_contain_text("Awarded")
     result = page.locator("#request-results tbody tr")
     expect(result).to_have_count(1)
@@ -124,7 +125,7 @@ def test_long_term_qualification_with_the_guarantee_from_the_wallet_then_results
     expect(page.get_by_role("button", name=f"Modify bid {bid['id']}")).to_have_count(0)  # the gate has closed
     expect(page.locator("#r-results-facts")).to_contain_text("20.00 EUR per MW and hour")
     fsp.shot("results")
-    dso_page.get_by_role("button", name="Reload").click()
+    reload_request(dso_page)
     expect(dso_page.locator("#r-winners")).to_have_text("1")
     expect(dso_page.locator("#request-results tbody tr")).to_contain_text("Battery Lavapiés unit")
     dso.shot("results")

@@ -22,6 +22,7 @@ from tests.browser.trading_support import (  # noqa: F401 (fixtures)
     Q,
     actors,
     live_server,
+    reload_request,
     trading,
     trading_server,
 )
@@ -254,7 +255,7 @@ def test_an_fsp_never_sees_another_fsps_bids(actors, trading):
     (own,) = trading.api("cpo").get(f"/bids?request_id={rid}")["items"]
 
     # on the page: only its own bid
-    page2.get_by_role("button", name="Reload").click()
+    reload_request(page2)
     rows = page2.locator("#request-own-bids tbody tr")
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text("Ricarica Due chargers")

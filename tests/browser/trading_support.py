@@ -274,6 +274,12 @@ class Actors:
             context.close()
 
 
+def reload_request(page) -> None:
+    """Press the request page's Reload button and wait until the page has read everything again."""
+    page.get_by_role("button", name="Reload").click()
+    page.wait_for_selector("body:not([data-refreshing])", state="attached")
+
+
 def oracle_account():
     """The world's meter oracle (its wallet holds METER_ORACLE on chain)."""
     return devkeys.dev_account(ACCOUNTS["oracle"])

@@ -483,10 +483,15 @@ function resetBidForm() {
   updateVersion();
 }
 
+let bidFormShown = false;
+
 function renderBidForm() {
   const visible = isFsp() && request.status === "published";
   show("r-bid", visible);
-  if (!visible) return;
+  if (!visible) {
+    bidFormShown = false;
+    return;
+  }
   const select = $("r-bid-unit");
   const current = select.value;
   const mine = [...units.values()];
@@ -501,7 +506,10 @@ function renderBidForm() {
   $("r-bid-price-label").textContent = availability() ? "Activation price (EUR per MWh)" : "Price (EUR per MWh)";
   const step = product ? `; price step ${formatPrice(product.price_step)}` : "";
   $("r-bid-price-help").textContent = `Cap ${formatPrice(request.price_cap_per_mwh)}${request.min_activation_price_per_mwh ? `, minimum ${formatPrice(request.min_activation_price_per_mwh)}` : ""}${step}.`;
-  if (!editing) resetBidForm();
+  // A reload keeps what the FSP is typing; the form starts afresh when it appears.
+  if (!bidFormShown) resetBidForm();
+  else updateVersion();
+  bidFormShown = true;
 }
 
 function modify(bid) {
@@ -777,6 +785,15 @@ async function loadUnits() {
 }
 
 async function refresh() {
+  document.body.dataset.refreshing = "true";
+  try {
+    await refreshAll();
+  } finally {
+    delete document.body.dataset.refreshing;
+  }
+}
+
+async function refreshAll() {
   await loadRequest();
   renderSummary();
   renderOperator();
