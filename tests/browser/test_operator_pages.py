@@ -38,6 +38,7 @@ def test_approving_a_registration_grants_the_role_on_chain(ui):
     page.get_by_role("button", name="Approve and grant the role on chain").click()
     expect(page.locator("#reg-outcome-text")).to_have_text(
         "Solar Vecinal is approved as Market agent (FSP). 1 wallet(s) received the role.")
+    expect(page.locator("#reg-status-now")).to_have_text("approved — documents checked")
     grant = page.locator("#reg-grants li")
     expect(grant).to_contain_text(applicant)
     tx_hash = grant.locator("code").nth(1).inner_text()

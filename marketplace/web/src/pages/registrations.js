@@ -32,17 +32,11 @@ async function loadList() {
   table.setRows(await api.all("/participants", { status }));
 }
 
-async function open(id) {
-  const [p, documents, users] = await Promise.all([
-    api.get(`/participants/${id}`),
-    api.items(`/participants/${id}/documents`),
-    api.items(`/participants/${id}/users`),
-  ]);
-  current = p;
+function renderFacts(p) {
   const r = p.representative;
   $("reg-detail-title").textContent = `Registration of ${p.entity_name}`;
   $("reg-detail-body").replaceChildren(facts([
-    ["Status", el("span", {}, statusBadge(p.status), p.status_reason ? ` — ${p.status_reason}` : "")],
+    ["Status", el("span", { id: "reg-status-now" }, statusBadge(p.status), p.status_reason ? ` — ${p.status_reason}` : "")],
     ["Role", roleLabel(p.role)],
     ...(p.fsp_kind ? [["Kind of market agent", choiceLabel("fsp_kinds", p.fsp_kind)]] : []),
     ["Tax identification code", p.tax_id],
@@ -52,6 +46,16 @@ async function open(id) {
     ["Representative", `${r.first_name} ${r.last_name} (tax code ${r.tax_id}), ${r.phone}, ${r.email}, ${r.address}`],
     ["Registered", formatTime(p.created_at)],
   ], { id: "reg-facts" }));
+}
+
+async function open(id) {
+  const [p, documents, users] = await Promise.all([
+    api.get(`/participants/${id}`),
+    api.items(`/participants/${id}/documents`),
+    api.items(`/participants/${id}/users`),
+  ]);
+  current = p;
+  renderFacts(p);
   const have = new Map(documents.map((d) => [d.kind, d]));
   $("reg-documents").replaceChildren(...config.documents.required.map((kind) => {
     const d = have.get(kind);
@@ -68,6 +72,8 @@ async function open(id) {
 }
 
 function showOutcome(decision, text) {
+  current = decision.participant;
+  renderFacts(decision.participant);
   $("reg-outcome-text").textContent = text;
   $("reg-grants").replaceChildren(...decision.grants.map((g) => el("li", { "data-user-id": String(g.user_id) },
     "Wallet ", code(g.wallet_address), g.tx_hash ? el("span", {}, ": role granted in transaction ", code(g.tx_hash)) : ": already held the role")));
