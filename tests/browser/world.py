@@ -96,9 +96,10 @@ def _register(s, name: str, role: str, entity: str, *, fsp_kind: str | None = No
                                                                    email=f"{first_name.lower()}@{name}.example"))
     participant, user = participants.sign_up(s, _v(SignUp, body), BrowserWorld.account(name).address, None)
     user.wallet_bound_at = user.created_at
-    if approve:
+    if approve:  # the conftest grants the approved participants' roles on chain
         participant.status = ParticipantStatus.APPROVED
         participant.decided_at = participant.created_at
+        user.chain_role_granted_at = participant.created_at
     return user
 
 

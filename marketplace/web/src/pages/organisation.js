@@ -23,14 +23,17 @@ function renderStatus() {
     approved: "Approved: your users' wallets hold the market role on chain.",
     rejected: "Rejected. Upload better documents below if needed; the market operator may approve the registration later.",
   }[p.status];
-  $("org-status-body").replaceChildren(
+  const documentsLine = p.status === "approved"
+    ? `${config.documents.required.length - missing.length} of the ${config.documents.required.length} registration documents on file.`
+    : missing.length
+      ? `Documents still missing for approval: ${missing.map((k) => DOCUMENT_LABELS[k]).join(", ")}.`
+      : "All documents the approval needs are uploaded.";
+  $("org-status-body").replaceChildren(...[
     el("p", { id: "org-status-line" }, "Status: ", statusBadge(p.status), p.decided_at ? ` since ${formatTime(p.decided_at)}` : ""),
     p.status_reason ? el("p", { id: "org-status-reason" }, p.status === "rejected" ? "Reason given by the market operator: " : "Note: ", el("q", { text: p.status_reason })) : null,
     el("p", {}, explain),
-    el("p", { id: "org-documents-missing" }, missing.length
-      ? `Documents still missing for approval: ${missing.map((k) => DOCUMENT_LABELS[k]).join(", ")}.`
-      : "All documents the approval needs are uploaded."),
-  );
+    el("p", { id: "org-documents-missing" }, documentsLine),
+  ].filter(Boolean));
 }
 
 function renderData() {
@@ -55,7 +58,8 @@ function renderData() {
 function renderContacts() {
   const r = participant.representative;
   const items = [el("li", {}, el("strong", { text: `${r.first_name} ${r.last_name}` }), ` — representative; ${r.phone}; `, link(r.email, `mailto:${r.email}`))];
-  for (const u of users.filter((u) => u.is_contact && u.active)) {
+  const isRepresentative = (u) => u.email === r.email && u.first_name === r.first_name && u.last_name === r.last_name;
+  for (const u of users.filter((u) => u.is_contact && u.active && !isRepresentative(u))) {
     items.push(el("li", {}, el("strong", { text: `${u.first_name} ${u.last_name}` }), ` — contact (${choiceLabel("grants", u.grant)})${u.phone ? "; " + u.phone : ""}; `, link(u.email, `mailto:${u.email}`)));
   }
   $("org-contacts").replaceChildren(...items);
