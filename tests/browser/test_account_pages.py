@@ -26,7 +26,8 @@ def test_pending_applicant_sees_its_registration_and_uploads_a_missing_document(
     page = open_organisation(ui, "incomplete")
     expect(page.locator("#org-status-line")).to_contain_text("Status: pending")
     expect(page.locator("#org-documents-missing")).to_have_text(
-        "Documents still missing for approval: Confidentiality commitment, Non-collusion commitment, Power of attorney.")
+        "Documents still missing for approval: "
+        "Confidentiality commitment, Non-collusion commitment, Power of attorney.")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Organisation")).to_be_visible()
     expect(nav.get_by_role("link", name="Assets")).to_have_count(0)  # market pages open after approval
@@ -36,7 +37,8 @@ def test_pending_applicant_sees_its_registration_and_uploads_a_missing_document(
     page.get_by_label("File (.pdf or .xml, at most 10 MB)").set_input_files(
         files=[{"name": "poder.txt", "mimeType": "text/plain", "buffer": b"not a pdf"}])
     page.get_by_role("button", name="Upload document").click()
-    expect(page.locator("#doc-file-error")).to_have_text("“poder.txt” is not a .pdf or .xml file; documents must be PDF or XML.")
+    expect(page.locator("#doc-file-error")).to_have_text(
+        "“poder.txt” is not a .pdf or .xml file; documents must be PDF or XML.")
 
     # A .pdf that is not a PDF: the server refuses it, readably.
     page.get_by_label("File (.pdf or .xml, at most 10 MB)").set_input_files(

@@ -17,6 +17,15 @@ from tests.api import payloads
 pytestmark = pytest.mark.browser
 
 
+def upload(name: str, mime: str, data: bytes) -> dict:
+    """A file for ``set_input_files``."""
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+def attempt_row(page, asset: str, product: str):
+    return page.locator("#prequalifications tbody tr", has_text=asset).filter(has_text=product)
+
+
 def open_assets(ui, actor: str = "fsp"):
     ui.sign_in(actor)
     return ui.visit("/assets", ready="body[data-page-ready]")
@@ -53,7 +62,8 @@ def test_battery_registered_by_form_is_stored_in_the_apis_integer_units(ui):
     form.get_by_label("Latitude").fill("40.4085")
     form.get_by_label("Longitude").fill("-3.6995")
     form.get_by_role("button", name="Register asset").click()
-    expect(page.locator("#as-export-error")).to_have_text("“1.2345” is more precise than the API stores (at most 3 decimals of kW).")
+    expect(page.locator("#as-export-error")).to_have_text(
+        "“1.2345” is more precise than the API stores (at most 3 decimals of kW).")
     form.get_by_label("Active export capacity (upward flexibility)").fill("8")
     form.get_by_role("button", name="Register asset").click()
     row = page.locator("#assets tbody tr", has_text="Battery Argumosa 2")
@@ -61,7 +71,8 @@ def test_battery_registered_by_form_is_stored_in_the_apis_integer_units(ui):
     expect(row.locator('td[data-key="grid_element_id"]')).to_have_text("LV-A111 Calle Argumosa (LV feeder)")
     expect(row.locator('td[data-key="prequalification"]')).to_have_text("not attempted")
     a = asset_named(ui, "Battery Argumosa 2")
-    assert (a.installed_generation_w, a.installed_consumption_w, a.active_import_w, a.active_export_w) == (10_000, 10_500, 8_500, 8_000)
+    assert (a.installed_generation_w, a.installed_consumption_w) == (10_000, 10_500)
+    assert (a.active_import_w, a.active_export_w) == (8_500, 8_000)
     assert (a.reactive_import_var, a.reactive_export_var, a.response_time_s) == (1_200, None, 30)
     assert (a.min_activation_s, a.max_activation_s, a.recovery_s) == (900, 7_200, 150)
     assert (a.latitude_udeg, a.longitude_udeg, a.voltage_level_v) == (40_408_500, -3_699_500, 400)
@@ -116,27 +127,30 @@ def test_charging_station_and_vehicle_carry_their_details(ui):
     expect(row).to_have_count(1)
     with ui.world.database.transaction() as s:
         van = s.scalars(select(Asset).where(Asset.name == "Fleet van 1")).one()
-        assert (van.vehicle.battery_capacity_wh, van.vehicle.max_charging_power_w, van.charging_station) == (90_000, 11_000, None)
+        assert (van.vehicle.battery_capacity_wh, van.vehicle.max_charging_power_w) == (90_000, 11_000)
+        assert van.charging_station is None
 
 
 def test_bulk_csv_registers_the_valid_rows_and_explains_the_others(ui):
     page = open_assets(ui)
     lv = ui.world["lv_a111"]
     csv = "\n".join([
-        "name,asset_type,voltage_level_v,installed_generation_w,installed_consumption_w,active_import_w,active_export_w,"
+        "name,asset_type,voltage_level_v,installed_generation_w,installed_consumption_w,active_import_w,"
+        "active_export_w,"
         "metering_point_id,grid_element_id,postal_code,cs_model,cs_country,cs_city,cs_address,cs_max_ac_power_w,"
         "cs_max_dc_power_w,cs_connectors",
         f"Heat pump bulk 1,heat_pump,400,0,5000,5000,5000,SI-LJ-0001,{lv},28012,,,,,,,",
         f"Charger bulk 2,EV_charging,400,0,22000,22000,0,IT001E0001,{lv},28012,Pulsar,IT,Roma,Via 1,22000,0,type2;ccs2",
         f"Wrong voltage 3,battery,500,0,5000,5000,5000,SI-LJ-0003,{lv},28012,,,,,,,",
     ]) + "\n"
-    page.get_by_label("CSV or JSON file").set_input_files(files=[{"name": "assets.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+    page.get_by_label("CSV or JSON file").set_input_files(files=[upload("assets.csv", "text/csv", csv.encode())])
     page.get_by_role("button", name="Upload assets").click()
     expect(page.locator("#as-bulk-summary")).to_have_text("assets.csv: 2 registered, 1 refused.")
     results = page.locator("#asset-bulk-results tbody tr")
     expect(results).to_have_count(3)
     expect(results.nth(2).locator('td[data-key="ok"]')).to_have_text("refused")
-    expect(results.nth(2).locator('td[data-key="message"]')).to_contain_text("voltage level must be one of 400, 10000, 20000, 35000 V")
+    expect(results.nth(2).locator('td[data-key="message"]')).to_contain_text(
+        "voltage level must be one of 400, 10000, 20000, 35000 V")
     expect(page.locator("#assets tbody tr", has_text="Charger bulk 2")).to_have_count(1)
     ui.shot("bulk")
 
@@ -186,7 +200,7 @@ def test_prequalification_by_review_goes_through_the_dso_and_operator_queues(ui)
     form.get_by_label("Product").select_option("lt_availability")
     form.get_by_label("Direction").select_option("up")
     form.get_by_role("button", name="Ask for prequalification").click()
-    row = page.locator("#prequalifications tbody tr", has_text="Heat pump Embajadores").filter(has_text="Long-term availability")
+    row = attempt_row(page, "Heat pump Embajadores", "Long-term availability")
     expect(row.locator('td[data-key="status"]')).to_have_text("pending")
 
     ui.sign_out()
@@ -212,7 +226,7 @@ def test_prequalification_by_review_goes_through_the_dso_and_operator_queues(ui)
     page.get_by_label("Decision").select_option("accepted")
     page.locator("#pq-review-form").get_by_label("Reason").fill("guarantee on file")
     page.get_by_role("button", name="Record decision").click()
-    row = page.locator("#prequalifications tbody tr", has_text="Heat pump Embajadores").filter(has_text="Long-term availability")
+    row = attempt_row(page, "Heat pump Embajadores", "Long-term availability")
     expect(row.locator('td[data-key="status"]')).to_have_text("qualified")
     expect(row.locator('td[data-key="qualified_power_w"]')).to_have_text("5 kW")
 
@@ -230,13 +244,14 @@ def test_activation_test_upload_shows_the_chart_and_the_verdict(ui):
     expect(panel).to_be_focused()
 
     bad = "t,setpoint_w,measured_w\n1700000000,5000,5000\n1700000060,5000,lots\n"
-    panel.get_by_label("Test samples (CSV or JSON)").set_input_files(files=[{"name": "test.csv", "mimeType": "text/csv", "buffer": bad.encode()}])
+    samples_file = panel.get_by_label("Test samples (CSV or JSON)")
+    samples_file.set_input_files(files=[upload("test.csv", "text/csv", bad.encode())])
     panel.get_by_role("button", name="Upload test and get the verdict").click()
     expect(page.locator("#error-area-message")).to_have_text("line 3: measured_w “lots” is not a whole number.")
 
     samples = payloads.activation_test("down", baseline_w=2_000, change_w=6_000)["samples"]
     csv = "t,setpoint_w,measured_w\n" + "".join(f"{s['t']},{s['setpoint_w']},{s['measured_w']}\n" for s in samples)
-    panel.get_by_label("Test samples (CSV or JSON)").set_input_files(files=[{"name": "test.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+    samples_file.set_input_files(files=[upload("test.csv", "text/csv", csv.encode())])
     panel.get_by_role("button", name="Upload test and get the verdict").click()
     expect(page.locator("#pq-verdict-line")).to_contain_text("passed")
     expect(page.locator("#pq-verdict-facts")).to_contain_text("Requested change6 kW")

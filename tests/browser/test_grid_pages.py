@@ -15,6 +15,11 @@ from sqlalchemy import select
 from marketplace.models.grid import Zone
 
 pytestmark = pytest.mark.browser
+
+
+def upload(name: str, mime: str, data: bytes) -> dict:
+    """A file for ``set_input_files``."""
+    return {"name": name, "mimeType": mime, "buffer": data}
 DAY = 86_400
 
 
@@ -115,7 +120,8 @@ def test_an_fsp_reads_every_dsos_forecast_but_drafts_no_request(ui):
     page.get_by_role("button", name="Forecast of TR-A11 Lavapiés").click()
     page.get_by_label("From (UTC)").fill("tomorrow evening")
     page.get_by_role("button", name="Select range").click()
-    expect(page.locator("#error-area-message")).to_have_text("From: “tomorrow evening” is not a UTC date and time as YYYY-MM-DD HH:MM.")
+    expect(page.locator("#error-area-message")).to_have_text(
+        "From: “tomorrow evening” is not a UTC date and time as YYYY-MM-DD HH:MM.")
     day = tomorrow()
     page.get_by_label("From (UTC)").fill(utc(day + 18 * 3600))
     page.get_by_label("To (UTC)").fill(utc(day + 19 * 3600))
@@ -155,15 +161,17 @@ def test_dso_adds_an_element_sets_its_light_and_uploads_a_forecast(ui):
     day = tomorrow()
     csv = "start,load_w,planning_limit_w,operational_limit_w\n" + "".join(
         f"{day + 900 * i},{300_000 + 1000 * i},400000,440000\n" for i in range(96))
-    upload = page.locator("#gr-forecast-form")
-    upload.get_by_label("Transformer").select_option(label="TR-A22 Delicias (MV/LV secondary substation)")
-    upload.get_by_label("Forecast (CSV or JSON)").set_input_files(files=[{"name": "f.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
-    upload.get_by_role("button", name="Upload forecast").click()
-    expect(page.locator("#notifications")).to_contain_text("Forecast of TR-A22 Delicias (MV/LV secondary substation): 96 interval(s) stored.")
+    forecast_form = page.locator("#gr-forecast-form")
+    forecast_form.get_by_label("Transformer").select_option(label="TR-A22 Delicias (MV/LV secondary substation)")
+    forecast_file = forecast_form.get_by_label("Forecast (CSV or JSON)")
+    forecast_file.set_input_files(files=[upload("f.csv", "text/csv", csv.encode())])
+    forecast_form.get_by_role("button", name="Upload forecast").click()
+    expect(page.locator("#notifications")).to_contain_text(
+        "Forecast of TR-A22 Delicias (MV/LV secondary substation): 96 interval(s) stored.")
     bad = "start,load_w\n" + f"{day + 100},5\n"
-    upload.get_by_label("Transformer").select_option(label="TR-A22 Delicias (MV/LV secondary substation)")
-    upload.get_by_label("Forecast (CSV or JSON)").set_input_files(files=[{"name": "f.csv", "mimeType": "text/csv", "buffer": bad.encode()}])
-    upload.get_by_role("button", name="Upload forecast").click()
+    forecast_form.get_by_label("Transformer").select_option(label="TR-A22 Delicias (MV/LV secondary substation)")
+    forecast_file.set_input_files(files=[upload("f.csv", "text/csv", bad.encode())])
+    forecast_form.get_by_role("button", name="Upload forecast").click()
     expect(page.locator("#error-area-message")).to_contain_text("CSV line 2")
 
     page = ui.visit("/transformers", ready="body[data-page-ready]")
@@ -199,8 +207,10 @@ def test_market_information_is_public(ui):
     directory = page.locator("#market-participants tbody tr")
     expect(directory.filter(has_text="Agregador Uno")).to_have_count(1)
     expect(directory.filter(has_text="Solar Vecinal")).to_have_count(0)  # pending: not in the directory
-    expect(page.locator("#market-zones tbody tr", has_text="Centro").locator('td[data-key="dso_id"]')).to_have_text("Distribuidora Uno")
+    expect(page.locator("#market-zones tbody tr", has_text="Centro").locator('td[data-key="dso_id"]')).to_have_text(
+        "Distribuidora Uno")
     lights = page.locator('#market-lights td[data-key="state"]')
     for state in ("yellow", "orange", "red"):
         expect(lights.filter(has_text=state).first).to_be_visible()
-    expect(page.locator('#market-lights td[data-key="grid_element_id"]').first).to_have_text(re.compile(r"^element \d+$"))
+    expect(page.locator('#market-lights td[data-key="grid_element_id"]').first).to_have_text(
+        re.compile(r"^element \d+$"))

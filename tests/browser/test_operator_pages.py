@@ -87,7 +87,8 @@ def test_impersonation_shows_a_banner_is_audited_with_both_names_and_ends(ui):
     page.get_by_role("button", name="Act as Paolo Bianchi of Ricarica Due").click()
     page.wait_for_selector('body[data-page="organisation"][data-page-ready]', state="attached")
     banner = page.get_by_role("region", name="Impersonation active")
-    expect(banner).to_contain_text("You, FlexMarket operator admin (market operator), are acting as Paolo Bianchi of Ricarica Due (FSP)")
+    expect(banner).to_contain_text(
+        "You, FlexMarket operator admin (market operator), are acting as Paolo Bianchi of Ricarica Due (FSP)")
     expect(page.locator("#session-summary")).to_contain_text("Paolo Bianchi, Ricarica Due")
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Registrations")).to_have_count(0)
     ui.shot("impersonating")

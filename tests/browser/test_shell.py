@@ -137,7 +137,8 @@ def check_keyboard_walk(page, name: str):
             continue  # a control with inner fields keeps the focus for several presses
         if focused["stop"] is None and focused["scroller"]:
             continue  # the browser's own stop on a scrolling area: reachable, and fine
-        assert focused["stop"] is not None, f"Tab reached an element that is not a tab stop on {name}: {focused['describe']}"
+        assert focused["stop"] is not None, (
+            f"Tab reached an element that is not a tab stop on {name}: {focused['describe']}")
         reached.append(focused["stop"])
         if not focused["visible"]:
             invisible.append(focused["describe"])

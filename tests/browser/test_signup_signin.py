@@ -58,10 +58,13 @@ def test_sign_up_binds_the_wallet_by_signature_and_uploads_the_documents(ui):
     done = page.locator("#su-done")
     expect(done).to_be_visible()
     expect(done).to_be_focused()
-    expect(page.locator("#su-done-text")).to_contain_text("Ricarica Firenze SRL is registered and waits for the market operator's approval")
+    expect(page.locator("#su-done-text")).to_contain_text(
+        "Ricarica Firenze SRL is registered and waits for the market operator's approval")
     expect(page.locator("#su-done-text")).to_contain_text(account.address)
-    expect(page.locator('#su-done-documents li[data-kind="power_of_attorney"]')).to_have_text("Power of attorney: not uploaded yet.")
-    expect(page.locator('#su-done-documents li[data-kind="confidentiality_commitment"]')).to_contain_text(hashlib.sha256(PDF).hexdigest())
+    expect(page.locator('#su-done-documents li[data-kind="power_of_attorney"]')).to_have_text(
+        "Power of attorney: not uploaded yet.")
+    expect(page.locator('#su-done-documents li[data-kind="confidentiality_commitment"]')).to_contain_text(
+        hashlib.sha256(PDF).hexdigest())
     ui.shot("registered")
     assert [m for m in ui.wallet.methods() if m == "personal_sign"] == ["personal_sign"]
 
@@ -84,9 +87,11 @@ def test_sign_up_binds_the_wallet_by_signature_and_uploads_the_documents(ui):
     # the sign-up signed the representative in: the organisation page shows the pending registration
     page.get_by_role("link", name="Open your organisation page").click()
     page.wait_for_selector("body[data-page-ready]", state="attached")
-    expect(page.locator("#session-summary")).to_contain_text("Giulia Conti, Ricarica Firenze SRL (FSP, registration pending; admin)")
+    expect(page.locator("#session-summary")).to_contain_text(
+        "Giulia Conti, Ricarica Firenze SRL (FSP, registration pending; admin)")
     expect(page.locator("#org-status-line")).to_contain_text("pending")
-    expect(page.locator("#org-documents-missing")).to_have_text("Documents still missing for approval: Power of attorney.")
+    expect(page.locator("#org-documents-missing")).to_have_text(
+        "Documents still missing for approval: Power of attorney.")
 
 
 def test_sign_up_refuses_bad_documents_readably_before_the_wallet_is_asked(ui):
@@ -100,7 +105,8 @@ def test_sign_up_refuses_bad_documents_readably_before_the_wallet_is_asked(ui):
     page.get_by_role("button", name="Sign with wallet and register").click()
     expect(page.locator("#error-area-title")).to_have_text("Not registered")
     expect(page.locator("#su-doc-power_of_attorney-error")).to_have_text(
-        f"“attorney.pdf” is {len(PDF) + 10 * 1024 * 1024:,} bytes; documents may be at most 10 MB (10,485,760 bytes).")
+        f"“attorney.pdf” is {len(PDF) + 10 * 1024 * 1024:,} bytes; "
+        "documents may be at most 10 MB (10,485,760 bytes).")
     expect(page.locator("#su-doc-confidentiality_commitment-error")).to_have_text(
         "“commitment.docx” is not a .pdf or .xml file; documents must be PDF or XML.")
     expect(page.get_by_label("Power of attorney")).to_have_attribute("aria-invalid", "true")
@@ -135,7 +141,8 @@ def test_sign_in_with_the_wallet_returns_to_the_page_asked_for(ui):
     page.get_by_role("button", name="Sign in with Ethereum").click()
     page.wait_for_url("**/transformers")
     page.wait_for_selector('body[data-page="transformers"][data-page-ready]', state="attached")
-    expect(page.locator("#session-summary")).to_contain_text("Signed in as Dolores Sanz, Distribuidora Uno (DSO; admin)")
+    expect(page.locator("#session-summary")).to_contain_text(
+        "Signed in as Dolores Sanz, Distribuidora Uno (DSO; admin)")
     ui.shot("signed-in")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_selector('body[data-page="home"]', state="attached")
@@ -149,7 +156,8 @@ def test_sign_in_on_a_wrong_network_shows_a_switch_prompt(ui):
     page.locator("#si-connect").click()
     warning = page.locator("#si-network-warning")
     expect(warning).to_be_visible()
-    expect(warning).to_contain_text("Your wallet is on network 1, but FlexMarket runs on FlexMarket local chain (id 31337)")
+    expect(warning).to_contain_text(
+        "Your wallet is on network 1, but FlexMarket runs on FlexMarket local chain (id 31337)")
     ui.shot("wrong-network")
     warning.get_by_role("button", name="Switch network").click()
     expect(warning).to_be_hidden()
@@ -166,7 +174,8 @@ def test_sign_in_asks_the_wallet_to_switch_when_signing_on_a_wrong_network(ui):
     page.get_by_role("button", name="Sign in with Ethereum").click()
     page.wait_for_selector('body[data-page="assets"][data-page-ready]', state="attached")
     methods = ui.wallet.methods()
-    assert methods.index("eth_requestAccounts") < methods.index("wallet_switchEthereumChain") < methods.index("personal_sign")
+    order = [methods.index(m) for m in ("eth_requestAccounts", "wallet_switchEthereumChain", "personal_sign")]
+    assert order == sorted(order)
 
 
 def test_sign_in_refusals_are_readable(ui):

@@ -129,7 +129,8 @@ def build(database: Database, documents_path: Path) -> BrowserWorld:
     with database.transaction() as s:
         op_user = participants.ensure_operator(s, BrowserWorld.account("operator").address, name="FlexMarket operator")
         if op_user is None:  # already bootstrapped by the app settings
-            op_user = s.scalars(select(User).where(User.wallet_address == BrowserWorld.account("operator").address)).one()
+            operator_wallet = BrowserWorld.account("operator").address
+            op_user = s.scalars(select(User).where(User.wallet_address == operator_wallet)).one()
         users = {
             "operator": op_user,
             "dso": _register(s, "dso", "dso", "Distribuidora Uno", first_name="Dolores", last_name="Sanz"),

@@ -124,20 +124,22 @@ def guarded_app(tmp_path_factory):
     cookies = {}
     with database.transaction() as s:
         users = {"operator": participants.ensure_operator(s, "0x" + "01" * 20)}
-        for name, role, kind, wallet in (("fsp", "fsp", "aggregator", "0x" + "02" * 20), ("dso", "dso", None, "0x" + "03" * 20)):
+        for name, role, kind, wallet in (("fsp", "fsp", "aggregator", "0x" + "02" * 20),
+                                         ("dso", "dso", None, "0x" + "03" * 20)):
             body = payloads.sign_up({"message": "x", "signature": "0x" + "00" * 65}, role=role, fsp_kind=kind,
                                     name=f"{name.upper()} Uno")
-            participant, users[name] = participants.sign_up(s, SignUp.model_validate_json(json.dumps(body), strict=True),
-                                                            wallet, None)
+            data = SignUp.model_validate_json(json.dumps(body), strict=True)
+            participant, users[name] = participants.sign_up(s, data, wallet, None)
             if name == "fsp":
                 participant.status = ParticipantStatus.APPROVED
         s.flush()
         from marketplace.domain.principal import Principal
 
         fsp = users["fsp"]
-        users["reader"] = participants.add_user(s, Principal(user=fsp, participant=fsp.participant, grant=fsp.grant),
-                                                fsp.participant_id, UserIn(first_name="Rita", last_name="Lectora",
-                                                email="rita@example.es", grant=Grant.READ_ONLY, wallet_address="0x" + "04" * 20))
+        reader = UserIn(first_name="Rita", last_name="Lectora", email="rita@example.es", grant=Grant.READ_ONLY,
+                        wallet_address="0x" + "04" * 20)
+        principal = Principal(user=fsp, participant=fsp.participant, grant=fsp.grant)
+        users["reader"] = participants.add_user(s, principal, fsp.participant_id, reader)
         for name, user in users.items():
             cookies[name] = auth.start_session(s, user, 3600).token
     settings = Settings(instance_path=deployed_instance, rpc_url=f"http://127.0.0.1:{free_port()}", database_url=url)
@@ -167,10 +169,12 @@ def test_the_public_is_sent_to_sign_in_and_back(guarded_app, path):
 
 
 @pytest.mark.parametrize(("viewer", "path", "refusal"), [
-    ("fsp", "/operator/registrations", "This page is for market operator users. You are signed in as Ana García of FSP Uno, a FSP."),
+    ("fsp", "/operator/registrations",
+     "This page is for market operator users. You are signed in as Ana García of FSP Uno, a FSP."),
     ("fsp", "/zones", "This page is for DSO users."),
     ("reader", "/api-clients", "This page is for your organisation's admins; your grant is read only."),
-    ("dso", "/assets", "Your organisation's registration is pending: this page opens once the market operator approves it."),
+    ("dso", "/assets",
+     "Your organisation's registration is pending: this page opens once the market operator approves it."),
 ])
 def test_viewers_without_the_role_grant_or_approval_get_a_readable_403(guarded_app, viewer, path, refusal):
     app, cookies = guarded_app
@@ -210,9 +214,13 @@ def test_navigation_lists_the_pages_each_viewer_may_open(guarded_app):
 def test_the_page_embeds_who_is_looking_and_the_vocabularies(guarded_app):
     app, cookies = guarded_app
     html = _as(app, cookies, "fsp").get("/assets").get_data(as_text=True)
-    viewer = json.loads(re.search(r'<script type="application/json" id="flex-viewer">(.*?)</script>', html, re.S).group(1))
-    assert viewer["signedIn"] and viewer["role"] == "fsp" and viewer["grant"] == "admin" and viewer["status"] == "approved"
-    choices = json.loads(re.search(r'<script type="application/json" id="flex-choices">(.*?)</script>', html, re.S).group(1))
+    def embedded(name: str):
+        found = re.search(rf'<script type="application/json" id="{name}">(.*?)</script>', html, re.S)
+        return json.loads(found.group(1))
+
+    viewer = embedded("flex-viewer")
+    assert (viewer["signedIn"], viewer["role"], viewer["grant"], viewer["status"]) == (True, "fsp", "admin", "approved")
+    choices = embedded("flex-choices")
     assert ["EV_charging", "EV charging station"] in choices["asset_types"]
     assert ["400", "0.4 kV"] in choices["voltages"]
     assert "Signed in as <strong>Ana García</strong>, FSP Uno" in html
