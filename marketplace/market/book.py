@@ -112,7 +112,15 @@ def order_book(session: Session, request: FlexRequest, bids: list[Bid], traffic_
     for k in range(0, len(unit_ids), 1000):  # the units in a few queries, each unit's location once
         units.update((u.id, u) for u in session.scalars(select(BiddingUnit).where(
             BiddingUnit.id.in_(unit_ids[k:k + 1000]))))
-    locations = {uid: bid_location(session, unit, request) for uid, unit in units.items()}
+    if request.grid_element_id is not None:  # a unit's place depends on its DSO and element only
+        by_place: dict[tuple[int, int], str] = {}
+        for unit in units.values():
+            key = (unit.dso_id, unit.location_element_id)
+            if key not in by_place:
+                by_place[key] = bid_location(session, unit, request)
+        locations = {uid: by_place[(u.dso_id, u.location_element_id)] for uid, u in units.items()}
+    else:
+        locations = {uid: bid_location(session, unit, request) for uid, unit in units.items()}
     return {"auction": auction(request, traffic_light), "demands": [demand(request)],
             "bids": [entry_of(session, bid, request, location=locations[bid.bidding_unit_id]) for bid in bids]}
 

@@ -174,13 +174,16 @@ def has_roles(market, addresses: list[str], role: int) -> dict[str, bool]:
         return {a: bool(chain.call(market.market.functions.hasRole(a, role))) for a in addresses}
     from marketplace.chain.errors import ChainError
 
+    from eth_abi import encode as abi_encode
+
+    selector = market.market.encode_abi("hasRole", args=[addresses[0], role])[:10] if addresses else ""
     block = hex(chain.block_number())
     out: dict[str, bool] = {}
     for k in range(0, len(addresses), ROLE_BATCH):
         chunk = addresses[k:k + ROLE_BATCH]
         replies = batch([("eth_call", [{"to": market.market.address,
-                                        "data": market.market.encode_abi("hasRole", args=[a, role])}, block])
-                         for a in chunk])
+                                        "data": selector + abi_encode(["address", "uint256"], [a, role]).hex()},
+                                       block]) for a in chunk])
         if not isinstance(replies, list) or len(replies) != len(chunk):
             raise ChainError("the node refused a batch of role reads", details={"reply": str(replies)[:500]})
         for address, reply in zip(chunk, replies):

@@ -210,12 +210,12 @@ def on_offer_awarded(session: Session, event: Any, *, ledger: bool = True) -> No
         amount=settlement.payment(price, quantity), baseline_method="pre_window", baseline_params={},
         awarded_tx=event.tx_hash.lower(), awarded_block=event.block_number, created_at=now_s(),
     )
-    session.add(agreement)
-    session.flush()
     if kind is not AgreementKind.ACTIVATION:
-        for start, wh in _agreement_intervals(chain_leg, bid, quantity):
-            session.add(AgreementInterval(agreement_id=agreement.id, start=start, quantity_wh=wh))
+        agreement.intervals = [AgreementInterval(start=start, quantity_wh=wh)
+                               for start, wh in _agreement_intervals(chain_leg, bid, quantity)]
+    session.add(agreement)
     if kind is not AgreementKind.ENERGY:  # pair the availability and activation agreements of one bid
+        session.flush()
         partner = session.scalars(select(Agreement).where(Agreement.bid_id == bid.id,
                                                           Agreement.id != agreement.id)).first()
         if partner is not None and {partner.kind, kind} == {AgreementKind.AVAILABILITY, AgreementKind.ACTIVATION}:
