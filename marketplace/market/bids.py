@@ -371,9 +371,12 @@ def visible(stmt, principal: Principal, now: int):
         return stmt.join(FlexRequest, FlexRequest.id == Bid.request_id).join(
             MarketSession, MarketSession.id == FlexRequest.session_id).where(MarketSession.gate_close_at <= now)
     if principal.is_dso:
+        # Manual pick (seed 3.4.6): after gate closure the DSO sees the valid offers to pick from,
+        # and keeps seeing them once it has picked (its history shows every offer and the
+        # winner, seed fig. 62); in auctions it sees matched bids only.
         manual = and_(MarketSession.mode == SessionMode.MANUAL_PICK, MarketSession.gate_close_at <= now,
-                      FlexRequest.status == RequestStatus.CLOSED, Bid.status == BidStatus.ACTIVE,
-                      Bid.void_reason.is_(None))
+                      FlexRequest.status.in_((RequestStatus.CLOSED, RequestStatus.AWARDED)),
+                      Bid.status == BidStatus.ACTIVE, Bid.void_reason.is_(None))
         return stmt.join(FlexRequest, FlexRequest.id == Bid.request_id).join(
             MarketSession, MarketSession.id == FlexRequest.session_id).where(
             FlexRequest.dso_id == principal.participant_id,

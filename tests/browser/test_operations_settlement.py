@@ -170,12 +170,15 @@ def test_a_losing_fsp_sees_nothing_of_the_winners_statement_bids_or_results(ops_
     page = ready(ops_ui, "/disputes")
     expect(page.locator("#disputes tr.empty")).to_contain_text("No dispute.")
 
-    # once concluded, the DSO sees the winner (unmatched offers stay private); the operator every offer
+    # once concluded, the DSO of a manual-pick request sees every offer it picked from and the
+    # winner (seed fig. 62); the operator too
     ops_ui.sign_in("dso_it")
     page = ready(ops_ui, "/history")
     panel = page.locator(f"#request-{agreement['request_id']}")
     expect(panel.locator("> summary")).to_contain_text("winner: EMOT CPO 2")
-    expect(panel.locator(f"#offers-{agreement['request_id']} tbody tr")).to_have_count(1)
+    dso_offers = panel.locator(f"#offers-{agreement['request_id']} tbody tr")
+    expect(dso_offers).to_have_count(3)
+    expect(dso_offers.first).to_contain_text("EMOT CPO 2")
     ops_ui.sign_in("operator")
     page = ready(ops_ui, "/history")
     offers = page.locator(f"#offers-{agreement['request_id']} tbody tr")

@@ -49,8 +49,10 @@ def test_italian_flow_dso_picks_one_offer_and_awards_it_with_its_own_wallet(api,
         f"/bids?request_id={req['id']}")["items"]}
     assert outcomes[offers[2]["id"]] == ("accepted", None)
     assert outcomes[offers[0]["id"]] == ("rejected", "not_selected")
-    # after results the DSO sees only the matched offer
-    assert [b["id"] for b in api("dso").get(f"/bids?request_id={req['id']}")["items"]] == [offers[2]["id"]]
+    # after results the DSO still sees the offers it picked from (its history: every offer, the winner)
+    after = {b["id"]: b["outcome"] for b in api("dso").get(f"/bids?request_id={req['id']}")["items"]}
+    assert after == {offers[0]["id"]: "rejected", offers[1]["id"]: "rejected", offers[2]["id"]: "accepted"}
+    assert api("dso2").get(f"/bids?request_id={req['id']}")["items"] == []
     indexer.poll()  # the indexer sees the same award: nothing duplicated
     assert len(api("operator").get(f"/agreements?request_id={req['id']}")["items"]) == 1
 
