@@ -61,7 +61,7 @@ TOKEN_DECIMALS = 6
 
 #: The contract functions the pages call; a page that needs another adds its name here.
 PAGE_FUNCTIONS: dict[str, tuple[str, ...]] = {
-    "FlexToken": ("balanceOf", "allowance", "approve", "decimals", "symbol"),
+    "FlexToken": ("balanceOf", "allowance", "approve", "decimals", "symbol", "owner", "mint"),
     "FlexMarket": ("creditOf", "withdraw", "token"),
 }
 

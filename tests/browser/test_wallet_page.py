@@ -282,3 +282,26 @@ def test_sign_in_refusals_are_readable(ui):
     expect(page.locator("#error-area-title")).to_have_text("Not signed in")
     expect(page.locator("#w-signin")).to_have_text("no")
     assert seen == []
+
+
+def test_the_market_operator_issues_tokens_to_a_participant(ui):
+    stranger = devkeys.dev_account(STRANGER_INDEX).address
+    token = ui.market.client.token
+    page = open_wallet(ui)  # a DSO: not the token's owner, no issuing
+    expect(page.locator("#w-issue")).to_be_hidden()
+
+    ui.wallet.use_account(0)  # the market operator, owner of the token
+    expect(page.locator("#w-account")).to_have_text(devkeys.dev_account(0).address)
+    expect(page.locator("#w-issue")).to_be_visible()
+    before = token.functions.balanceOf(stranger).call()
+    page.get_by_label("Recipient wallet address").fill("0x1234")
+    page.get_by_label("Amount (EUR)").fill("10")
+    page.get_by_role("button", name="Issue tokens").click()
+    expect(page.locator("#error-area-message")).to_contain_text("not a wallet address")
+    page.get_by_label("Recipient wallet address").fill(stranger)
+    page.get_by_label("Amount (EUR)").fill("125.5")
+    page.get_by_role("button", name="Issue tokens").click()
+    row = tx_row(page, 1)
+    expect(row.locator('td[data-key="status"]')).to_have_text("Confirmed")
+    expect(row.locator('td[data-key="label"]')).to_contain_text("Issue 125.50 EUR to")
+    assert token.functions.balanceOf(stranger).call() == before + 125_500_000

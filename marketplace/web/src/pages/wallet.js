@@ -96,6 +96,35 @@ $("w-signin-button").addEventListener("click", () =>
   }, { title: "Not signed in" }),
 );
 
+// The token's owner (the market operator) issues tokens from here.
+let tokenOwner = null;
+async function refreshIssuer() {
+  const panel = $("w-issue");
+  if (!wallet.connected || !wallet.onExpectedChain || !config.contracts.FlexToken) {
+    panel.hidden = true;
+    return;
+  }
+  tokenOwner ??= await wallet.read("FlexToken", "owner");
+  panel.hidden = tokenOwner.toLowerCase() !== wallet.account.toLowerCase();
+}
+wallet.addEventListener("change", () => guarded(refreshIssuer, { title: "Token owner not read" }));
+guarded(refreshIssuer, { title: "Token owner not read" });
+
+$("w-issue-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  guarded(async () => {
+    wallet.requireAccount();
+    wallet.requireChain();
+    const to = $("w-issue-to").value.trim();
+    if (!/^0x[0-9a-fA-F]{40}$/.test(to)) throw new Error("The recipient is not a wallet address (0x and 40 hexadecimal digits).");
+    const amount = parseEUR($("w-issue-amount").value);
+    if (amount <= 0n) throw new Error("Issue a positive amount.");
+    await wallet.send({ contract: "FlexToken", functionName: "mint", args: [to, amount],
+                        label: `Issue ${formatEUR(amount)} to ${to.slice(0, 6)}…${to.slice(-4)}` }).wait();
+    await refreshBalances();
+  }, { title: "Tokens not issued" });
+});
+
 $("w-bid-form").addEventListener("submit", (event) => {
   event.preventDefault();
   guarded(async () => {
