@@ -129,12 +129,5 @@ class DisputeQuery(Paging):
     status: Literal["open", "resolved", "withdrawn"] | None = None
 
 
-class DisputeOut(Response):
-    id: int
+class DisputeOut(DisputeInfo):
     agreement_id: int
-    participant_id: int
-    status: str
-    reason: str
-    resolution: str | None
-    created_at: int
-    resolved_at: int | None

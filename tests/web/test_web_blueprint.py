@@ -74,7 +74,8 @@ def test_config_reports_the_deployed_chain_contracts_and_every_custom_error(depl
     assert config["contracts"]["FlexMarket"]["address"] == MARKET
     assert config["contracts"]["FlexToken"]["address"] == TOKEN
     assert {f["name"] for f in config["contracts"]["FlexMarket"]["abi"]} == {"creditOf", "withdraw", "token"}
-    assert {f["name"] for f in config["contracts"]["FlexToken"]["abi"]} == {"balanceOf", "allowance", "approve", "decimals", "symbol"}
+    assert {f["name"] for f in config["contracts"]["FlexToken"]["abi"]} == {"balanceOf", "allowance", "approve", "decimals", "symbol",
+                                                                            "owner", "mint"}
     names = [e["name"] for e in config["errors"]]
     assert "FlexMarketNothingToWithdraw" in names and "ERC20InsufficientAllowance" in names
     assert len(names) == len(set(names)), "each error once"

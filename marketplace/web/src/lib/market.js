@@ -195,3 +195,24 @@ export function facts(pairs, attrs = {}) {
   }
   return dl;
 }
+
+// ------------------------------------------------------------------ form fields
+/** A refused form field: ``field`` is the control's id, the message says what to change. */
+export class FieldError extends RangeError {
+  constructor(field, message) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** The trimmed value of control ``id`` parsed by ``parse`` (null when empty); a parse error
+ * becomes a FieldError naming the control. */
+export function readField(id, parse) {
+  const text = document.getElementById(id).value.trim();
+  if (!text) return null;
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new FieldError(id, error.message);
+  }
+}

@@ -8,6 +8,7 @@ import { notify } from "../lib/notify.js";
 import { parseEUR } from "../lib/money.js";
 import { parseKW, parseKWh, parseMinutes, parseUtc, parseWholeNumber, scaled } from "../lib/units.js";
 import {
+  FieldError, readField,
   viewer, loadCatalogue, showFieldProblems, clearFieldProblems, h, facts, formatSpan, formatTime, formatKW,
   formatKWh, formatMinutes, formatPrice, CATEGORY_TEXT, DIRECTION_TEXT, MODE_TEXT, PRICING_TEXT,
 } from "../lib/market.js";
@@ -169,22 +170,7 @@ function fillIntervals(quantities = null) {
 }
 
 // ------------------------------------------------------------------ reading the form
-class FieldError extends RangeError {
-  constructor(field, message) {
-    super(message);
-    this.field = field;
-  }
-}
-
-function read(id, parse) {
-  const text = $(id).value.trim();
-  if (!text) return null;
-  try {
-    return parse(text);
-  } catch (error) {
-    throw new FieldError(id, error.message);
-  }
-}
+const read = readField;
 
 const money = (text) => {
   const units = parseEUR(text);

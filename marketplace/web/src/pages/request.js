@@ -15,6 +15,7 @@ import { signAndSubmitBid, nextVersion } from "../lib/bids.js";
 import { sendInOrder } from "../lib/transactions.js";
 import { renderOrderBook } from "../lib/orderbook.js";
 import {
+  FieldError, readField,
   viewer, loadCatalogue, requestWhere, offerCounts, showFieldProblems, clearFieldProblems, voidText, h, facts, link,
   formatPrice, formatAvailabilityPrice, formatKWh, formatKW, formatTime, formatSpan, formatMinutes, formatEUR,
   REQUEST_STATUS_TEXT, CATEGORY_TEXT, DIRECTION_TEXT, MODE_TEXT, PRICING_TEXT,
@@ -536,22 +537,7 @@ function modify(bid) {
   $("r-bid-price").focus();
 }
 
-class FieldError extends RangeError {
-  constructor(id, message) {
-    super(message);
-    this.id = id;
-  }
-}
-
-function field(id, parse) {
-  const text = $(id).value.trim();
-  if (!text) return null;
-  try {
-    return parse(text);
-  } catch (error) {
-    throw new FieldError(id, error.message);
-  }
-}
+const field = readField;
 
 function bidTerms() {
   const unitId = Number($("r-bid-unit").value);
@@ -592,12 +578,12 @@ function bidTerms() {
 function showBidProblem(error) {
   const form = $("r-bid-form");
   clearFieldProblems(form);
-  const slot = $(`${error.id}-error`) ?? (error.id.startsWith("r-bid-q-") ? $("r-bid-intervals-error") : null);
+  const slot = $(`${error.field}-error`) ?? (error.field.startsWith("r-bid-q-") ? $("r-bid-intervals-error") : null);
   if (slot) {
     slot.textContent = error.message;
     slot.hidden = false;
   }
-  $(error.id)?.setAttribute("aria-invalid", "true");
+  $(error.field)?.setAttribute("aria-invalid", "true");
 }
 
 $("r-bid-unit")?.addEventListener("change", () => {
