@@ -45,31 +45,16 @@ def _seed(settings, n_feeders: int = 20) -> tuple[list[int], str, str]:
     from eth_account import Account
 
     from marketplace import db
-    from marketplace.domain import auth, grid, participants
-    from marketplace.domain.principal import Principal
-    from marketplace.models.enums import Grant, ParticipantStatus
+    from marketplace.bench import approved_participant
+    from marketplace.domain import auth, grid
+    from marketplace.models.enums import Grant
     from marketplace.schemas.grid import GridElementIn
-    from marketplace.schemas.participants import SignUp
-
-    def sign_up(role: str, name: str, kind: str | None):
-        body = {
-            "role": role, "fsp_kind": kind, "entity_name": name, "tax_id": "B12345678",
-            "iban": "ES9121000418450200051332", "address": "Calle 1", "locality": "Madrid", "postal_code": "28012",
-            "province": "Madrid", "country": "ES", "phone": "+34 910 000 000", "email": "bench@example.es",
-            "representative": {"first_name": "B", "last_name": "Ench", "tax_id": "12345678Z",
-                               "phone": "+34 600 000 000", "address": "Calle 1", "email": "b@example.es"},
-            "wallet": {"message": "-", "signature": "0x" + "00" * 65},
-        }
-        participant, user = participants.sign_up(session, SignUp.model_validate_json(json.dumps(body)),
-                                                 Account.create().address, None)
-        participant.status = ParticipantStatus.APPROVED
-        return Principal(user=user, participant=participant, grant=user.grant)
 
     database = db.Database(settings.effective_database_url)
     try:
         with database.transaction() as session:
-            dso = sign_up("dso", "Bench DSO", None)
-            fsp = sign_up("fsp", "Bench FSP", "aggregator")
+            dso = approved_participant(session, "dso", "Bench DSO", Account.create().address, None)
+            fsp = approved_participant(session, "fsp", "Bench FSP", Account.create().address, "aggregator")
             session.flush()
             feeders, parent = [], None
             for kind, code in (("hv_mv_substation", "SS"), ("mv_feeder", "MV"), ("mv_lv_substation", "TR")):

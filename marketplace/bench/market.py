@@ -41,6 +41,7 @@ from typing import Any
 import click
 import requests
 
+from marketplace.bench import approved_participant
 from marketplace.chain.node import free_port
 
 GOAL_GATE_CLOSE_TO_AWARDED_S = 10
@@ -103,26 +104,6 @@ class World:
         self.__dict__.update(kw)
 
 
-def _sign_up(session, role: str, name: str, address: str, kind: str | None):
-    from marketplace.domain import participants
-    from marketplace.domain.principal import Principal
-    from marketplace.models.base import now_s
-    from marketplace.models.enums import ParticipantStatus
-    from marketplace.schemas.participants import SignUp
-
-    body = {
-        "role": role, "fsp_kind": kind, "entity_name": name, "tax_id": "B12345678",
-        "iban": "ES9121000418450200051332", "address": "Calle 1", "locality": "Madrid", "postal_code": "28012",
-        "province": "Madrid", "country": "ES", "phone": "+34 910 000 000", "email": "bench@example.es",
-        "representative": {"first_name": "B", "last_name": "Ench", "tax_id": "12345678Z",
-                           "phone": "+34 600 000 000", "address": "Calle 1", "email": "b@example.es"},
-        "wallet": {"message": "-", "signature": "0x" + "00" * 65},
-    }
-    participant, user = participants.sign_up(session, SignUp.model_validate_json(json.dumps(body)), address, None)
-    participant.status = ParticipantStatus.APPROVED
-    participant.decided_at = participant.created_at
-    user.wallet_bound_at = user.chain_role_granted_at = now_s()
-    return Principal(user=user, participant=participant, grant=user.grant)
 
 
 def _grant_all(market, operator, addresses: list[str], role: int) -> None:
@@ -198,7 +179,7 @@ def setup(root: Path, database_url: str | None, n_fsps: int, n_winners: int, say
             "machine client each ...")
         with services.database.transaction() as s:
             participants.ensure_operator(s, operator.address, name="Bench market operator")
-            dso = _sign_up(s, "dso", "Bench DSO", dso_account.address, None)
+            dso = approved_participant(s, "dso", "Bench DSO", dso_account.address, None)
             s.flush()
             parent = None
             for kind, code in (("hv_mv_substation", "SS"), ("mv_feeder", "MV"), ("mv_lv_substation", "TR"),
@@ -226,7 +207,7 @@ def setup(root: Path, database_url: str | None, n_fsps: int, n_winners: int, say
             request_id = request.id
             fsps = []
             for k, account in enumerate(fsp_accounts):
-                fsp = _sign_up(s, "fsp", f"Bench FSP {k}", account.address, "aggregator")
+                fsp = approved_participant(s, "fsp", f"Bench FSP {k}", account.address, "aggregator")
                 s.flush()
                 ((asset_id, error),) = asset_domain.register(s, fsp, [v(AssetIn, {
                     "name": f"Battery {k}", "asset_type": "battery", "status": "operational", "voltage_level_v": 400,
