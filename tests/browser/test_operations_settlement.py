@@ -197,6 +197,11 @@ def test_notifications_are_listed_and_marked_read(ops_ui, ops_world):
 
     ops_ui.sign_in("cpo_2")
     page = ready(ops_ui, "/notifications")
+    # every page's notifications area lists the newest unread ones, linked to this page
+    expect(page.locator("#notifications")).to_contain_text(newest["title"])
+    expect(page.locator("#notifications li.notification-market")).to_have_count(min(5, len(unread)))
+    expect(page.locator("#notifications").get_by_role(
+        "link", name=f"Open notifications: {newest['title']}").first).to_have_attribute("href", "/notifications")
     expect(page.locator("#unread-count")).to_have_text(f"{len(unread)} unread notifications of {len(items)}.")
     item = page.locator(f"li[data-notification='{newest['id']}']")
     expect(item).to_contain_text(newest["title"])

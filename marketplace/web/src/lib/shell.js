@@ -90,6 +90,31 @@ function wireSession() {
   );
 }
 
+/** The signed-in participant's unread market notifications (newest first, at most five) in
+ * the notifications area, each with a link to the notifications page. Quiet on failure: the
+ * page's own work matters more than this summary. */
+async function showMarketNotifications(config, viewer) {
+  const sources = config.notifications?.sources ?? [];
+  if (!viewer.signedIn || viewer.status !== "approved" || !sources.length) return;
+  try {
+    for (const source of sources) {
+      const page = await api.get(source, { unread: "true", limit: "5" });
+      for (const item of [...page.items].reverse()) {
+        const entry = notify(item.title, { kind: "info" });
+        if (!entry) continue;
+        entry.classList.add("notification-market");
+        const link = document.createElement("a");
+        link.href = "/notifications";
+        link.textContent = "Open notifications";
+        link.setAttribute("aria-label", `Open notifications: ${item.title}`);
+        entry.querySelector(".notification-text").after(" ", link);
+      }
+    }
+  } catch {
+    // the notifications page and the dashboard say it again
+  }
+}
+
 export async function startShell() {
   const config = readConfig();
   const viewer = readViewer();
@@ -115,6 +140,7 @@ export async function startShell() {
     );
   }
   renderWidget(wallet);
+  showMarketNotifications(config, viewer);
   await guarded(() => wallet.init(), { title: "Wallet unavailable" });
   document.documentElement.dataset.shellReady = "true";
   return { config, wallet, viewer, notify, showError, formatEUR };
