@@ -301,7 +301,9 @@ def test_dashboard_shows_auctions_and_each_roles_next_steps(ops_ui, ops_world):
     page = ready(ops_ui, "/")
     expect(page.locator("#next-steps")).to_contain_text("See how your bids did.")
     # an FSP does not see the DSO's unpublished request in the auctions
-    expect(page.locator("#auctions-active tr", has_text="ST-DASH-ACTIVE")).not_to_contain_text(f"{waiting['id']}:")
+    # (the request's entry as the DSO saw it above; a bare "3:" would also match a time like 13:03)
+    expect(page.locator("#auctions-active tr", has_text="ST-DASH-ACTIVE")).not_to_contain_text(
+        f"{waiting['id']}: ENG_ST_UP_15MIN")
 
 
 OPERATOR_PAGES = ["/", "/products", "/markets", "/sessions", "/operator/validation", "/qualifications", "/activations",
