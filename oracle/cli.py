@@ -203,10 +203,11 @@ def run(once: bool) -> None:
 
     from marketplace import db
     from marketplace.chain.client import Chain
-    from marketplace.chain.deploy import METER_ORACLE, Deployment
+    from marketplace.chain.deploy import Deployment
     from marketplace.chain.keys import oracle_account
     from marketplace.errors import MarketplaceError
     from marketplace.settings import load_settings
+    from oracle.service import holds_oracle_role
     from oracle.worker import OracleWorker
 
     settings = load_settings()
@@ -218,8 +219,7 @@ def run(once: bool) -> None:
         account = oracle_account(settings, chain.chain_id)
     except MarketplaceError as exc:
         raise click.ClickException(exc.message) from exc
-    market = chain.contract("FlexMarket", deployment.market)
-    if not chain.call(market.functions.hasRole(account.address, METER_ORACLE)):
+    if not holds_oracle_role(chain, deployment, account.address):
         raise click.ClickException(f"{account.address} does not hold the METER_ORACLE role on chain; "
                                    "the market operator grants it when approving the oracle")
     url = settings.effective_database_url

@@ -128,9 +128,13 @@ class OracleWorker:
         now = self.chain.timestamp() if now is None else now
         report = RoundReport()
         self.sender.resume()
+        self._quorum = int(self.chain.call(self.market.functions.oracleQuorum()))  # once per round
         report.activations_judged = self._judge_activations(now)
-        for agreement_pk in self._due(now):
-            self._process(agreement_pk, now, report)
+        after = 0
+        while due := self._due(now, after):  # every due agreement, a page at a time: those still
+            for agreement_pk in due:         # waiting for readings never hide the others
+                self._process(agreement_pk, now, report)
+            after = due[-1]
         return report
 
     def run(self, stop: threading.Event, *, interval_s: float = 5.0) -> None:
@@ -145,7 +149,8 @@ class OracleWorker:
                 log.exception("oracle round failed; retrying")
             stop.wait(interval_s)
 
-    def _due(self, now: int) -> list[int]:
+    def _due(self, now: int, after: int) -> list[int]:
+        """Ids above ``after`` of active agreements ended by ``now`` this oracle has not done."""
         with self.database.new_session(writes=False) as s:
             done = select(OracleVerdict.agreement_id).where(
                 OracleVerdict.oracle_address == self.oracle.address,
@@ -158,33 +163,40 @@ class OracleWorker:
                     Agreement.market_address == self.market.address,
                     Agreement.delivery_end <= now,
                     Agreement.id.not_in(done),
-                ).order_by(Agreement.delivery_end, Agreement.id).limit(self.batch)
+                    Agreement.id > after,
+                ).order_by(Agreement.id).limit(self.batch)
             ))
 
     # ------------------------------------------------------------------ activations
     def _judge_activations(self, now: int) -> int:
-        judged = 0
-        with self.database.transaction() as s:
-            rows = s.scalars(
-                select(Activation).where(
-                    Activation.status == ActivationStatus.ORDERED, Activation.judged_at.is_(None),
-                    Activation.end <= now,
-                ).limit(self.batch)
-            ).all()
-            for activation in rows:
-                availability = s.get(Agreement, activation.agreement_id)
-                result = judge(
-                    s, availability.agreement_id, activation.direction.value, availability.price_per_mwh,
-                    meters_of(s, activation.bidding_unit_id), [(i.start, i.quantity_wh) for i in activation.intervals],
-                    {"method": "pre_window"}, settlement.DEFAULT_SUCCESS_THRESHOLD_PCT, 0, 0,
-                )
-                if isinstance(result, Incomplete):
-                    continue  # judged in a later round, when the readings are in
-                activation.delivered_wh = result.delivered_wh
-                activation.success = result.success
-                activation.judged_at = now_s()
-                judged += 1
-        return judged
+        judged, after = 0, 0
+        while True:  # a page at a time, so activations still waiting for readings hide none
+            with self.database.transaction() as s:
+                rows = s.scalars(
+                    select(Activation).where(
+                        Activation.status == ActivationStatus.ORDERED, Activation.judged_at.is_(None),
+                        Activation.end <= now, Activation.id > after,
+                    ).order_by(Activation.id).limit(self.batch)
+                ).all()
+                judged += sum(self._judge_activation(s, activation) for activation in rows)
+            if len(rows) < self.batch:
+                return judged
+            after = rows[-1].id
+
+    def _judge_activation(self, s: Session, activation: Activation) -> bool:
+        """Judge one ended activation; False while its readings are missing (a later round)."""
+        availability = s.get(Agreement, activation.agreement_id)
+        result = judge(
+            s, availability.agreement_id, activation.direction.value, availability.price_per_mwh,
+            meters_of(s, activation.bidding_unit_id), [(i.start, i.quantity_wh) for i in activation.intervals],
+            {"method": "pre_window"}, settlement.DEFAULT_SUCCESS_THRESHOLD_PCT, 0, 0,
+        )
+        if isinstance(result, Incomplete):
+            return False
+        activation.delivered_wh = result.delivered_wh
+        activation.success = result.success
+        activation.judged_at = now_s()
+        return True
 
     # ------------------------------------------------------------------ agreements
     def _process(self, agreement_pk: int, now: int, report: RoundReport) -> None:
@@ -239,7 +251,7 @@ class OracleWorker:
             report.pending[key] = outcome
             return False
         self._record(verdict, outcome)
-        quorum = int(self.chain.call(self.market.functions.oracleQuorum()))
+        quorum = self._quorum
         if quorum == 1:
             return True
         signed = attestation.sign_attestation(self.oracle, key, verdict.attested_wh, chain_id=self.chain.chain_id,

@@ -305,3 +305,15 @@ def test_statements_through_the_command_line(api, mworld, market_db_url):
     backwards = CliRunner().invoke(oracle, ["statements", "--start", "2026-01-02T00:00:00Z", "--end",
                                             "2026-01-01T00:00:00Z"], env=env)
     assert backwards.exit_code == 2
+
+
+def test_a_round_pages_through_every_due_agreement(api, mworld, chain_market, services):
+    """With a page of one, a round still judges and attests every due agreement."""
+    first = _awarded(api, mworld, chain_market, "fsp_a")
+    second = _awarded(api, mworld, chain_market, "fsp_b")
+    now = _after(chain_market, max(first["delivery_end"], second["delivery_end"]) + 60)
+    SimulatedMeterFeed(services.database, seed=11).run_once(now)
+    worker = _worker(services, chain_market, mworld.accounts["oracle"])
+    worker.batch = 1
+    report = worker.run_once()
+    assert {first["agreement_id"], second["agreement_id"]} <= set(report.attested)
