@@ -66,9 +66,9 @@ def _figures(latencies: list[float], errors: int, seconds: float, what: str) -> 
 
 def _fire(jobs: list[Callable[[requests.Session], bool]], clients: int) -> tuple[list[float], int, float]:
     """Run every job once over ``clients`` keep-alive sessions; (latencies s, errors, wall s)."""
-    todo: queue.SimpleQueue = queue.SimpleQueue()
+    waiting: queue.SimpleQueue = queue.SimpleQueue()
     for job in jobs:
-        todo.put(job)
+        waiting.put(job)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     ready = threading.Barrier(clients + 1)
@@ -78,7 +78,7 @@ def _fire(jobs: list[Callable[[requests.Session], bool]], clients: int) -> tuple
             ready.wait()
             while True:
                 try:
-                    job = todo.get_nowait()
+                    job = waiting.get_nowait()
                 except queue.Empty:
                     return
                 t0 = time.perf_counter()

@@ -189,17 +189,17 @@ def update_asset(session: Session, principal: Principal, asset_id: int, data: As
 def locations(session: Session, element_ids: Iterable[int]) -> dict[int, dict[str, int | None]]:
     """For each element id, the ids of it and the elements above it, by level name."""
     parents: dict[int, tuple[GridElementKind, int | None]] = {}
-    todo = set(element_ids)
-    while todo:
-        ids = sorted(todo)
-        todo = set()
+    frontier = set(element_ids)
+    while frontier:
+        ids = sorted(frontier)
+        frontier = set()
         for k in range(0, len(ids), 1000):
             for eid, kind, parent in session.execute(
                 select(GridElement.id, GridElement.kind, GridElement.parent_id).where(GridElement.id.in_(ids[k:k + 1000]))
             ):
                 parents[eid] = (kind, parent)
                 if parent is not None and parent not in parents:
-                    todo.add(parent)
+                    frontier.add(parent)
     out: dict[int, dict[str, int | None]] = {}
     for start in element_ids:
         chain: dict[str, int | None] = {level.value: None for level in LEVELS}
