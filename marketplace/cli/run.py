@@ -69,7 +69,8 @@ def run(rpc_url: str | None) -> None:
 
         workers = Workers(app.extensions["flexmarket.market"]).start()
         progress("market scheduler and chain event indexer running")
-        oracle_threads = _start_oracle(settings, chain, deployment, operator, dev_chain=node is not None)
+        oracle_threads = _start_oracle(settings, chain, deployment, operator,
+                                       app.extensions["flexmarket.market"].database, dev_chain=node is not None)
         server = waitress.create_server(app, host=settings.host, port=settings.port, threads=settings.threads)
         if node is not None:
             _watch(node, stopping)
@@ -90,12 +91,12 @@ def run(rpc_url: str | None) -> None:
         progress("stopped")
 
 
-def _start_oracle(settings, chain, deployment, operator, *, dev_chain: bool):
+def _start_oracle(settings, chain, deployment, operator, database, *, dev_chain: bool):
     """The meter oracle worker (and the simulated meters on the local dev chain), or None
     when the oracle key lacks the METER_ORACLE role on a chain this command did not start."""
-    from marketplace import db
     from marketplace.chain.deploy import METER_ORACLE
     from marketplace.chain.keys import oracle_account
+    from marketplace.chain.market import MarketClient
     from oracle.service import OracleThreads, holds_oracle_role
 
     oracle = oracle_account(settings, chain.chain_id)
@@ -103,9 +104,8 @@ def _start_oracle(settings, chain, deployment, operator, *, dev_chain: bool):
         if not dev_chain:
             progress(f"meter oracle not started: {oracle.address} lacks the METER_ORACLE role on chain")
             return None
-        market = chain.contract("FlexMarket", deployment.market)
-        chain.transact(market.functions.grantRole(oracle.address, METER_ORACLE), operator)
-    threads = OracleThreads(db.Database(settings.effective_database_url), settings.rpc_url, deployment, oracle,
+        MarketClient(chain, deployment).grant_role(operator, oracle.address, METER_ORACLE)
+    threads = OracleThreads(database, settings.rpc_url, deployment, oracle,
                             poll_latency_s=settings.poll_latency_s, interval_s=settings.oracle_interval_s,
                             simulate=dev_chain).start()
     progress(f"meter oracle {oracle.address} running" + (" with simulated meters" if dev_chain else ""))
